@@ -1,0 +1,1 @@
+"""Getting IMU samples in: session files, virtual sensors, (later) Bluetooth devices."""

@@ -1,0 +1,71 @@
+"""Plain data types shared by every way samples come in (files, simulator, Bluetooth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+SIDES: tuple[str, str] = ("left", "right")
+Side = Literal["left", "right"]
+TimeBase = Literal["relative", "epoch"]
+
+# A time_s above this is taken as Unix epoch seconds (1e9 s is September 2001; no session is
+# 31 years long). DESIGN.md: metadata times below it count from the first sample.
+EPOCH_THRESHOLD_S = 1e9
+
+
+@dataclass(frozen=True)
+class SideSamples:
+    """One sensor's stream, sorted by time, on the file's time axis.
+
+    time_s: (n,) float64 seconds; accel_g: (n, 3) specific force in g, gravity included;
+    gyro_dps: (n, 3) angular rate in degrees/s; optional device_time_s and seq (n,) each.
+    """
+
+    side: Side
+    time_s: np.ndarray
+    accel_g: np.ndarray
+    gyro_dps: np.ndarray
+    device_time_s: np.ndarray | None = None
+    seq: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.time_s.shape[0])
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A user's tag of a moment (``# mark: <time_s> <text>``), on the file's time axis."""
+
+    time_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """A whole recorded session as read from a file (or made by the simulator).
+
+    metadata keeps every ``# key: value`` line (last value wins; ``mark`` lines go to marks).
+    calibration_window_s is the ``calibration_s`` metadata on the file's time axis, if any.
+    skipped_rows counts rows dropped as broken; warnings says what was skipped or fixed.
+    """
+
+    source: str
+    left: SideSamples | None
+    right: SideSamples | None
+    time_base: TimeBase = "relative"
+    metadata: dict[str, str] = field(default_factory=dict)
+    marks: tuple[Mark, ...] = ()
+    calibration_window_s: tuple[float, float] | None = None
+    skipped_rows: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def side(self, side: str) -> SideSamples | None:
+        return self.left if side == "left" else self.right
+
+    @property
+    def start_s(self) -> float:
+        """First sample time over both sides."""
+        return min(float(s.time_s[0]) for s in (self.left, self.right) if s is not None and len(s))

@@ -1,0 +1,3 @@
+from backmon.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The readable summary ``backmon analyze`` prints."""
+
+from __future__ import annotations
+
+from processing.guidance import NOT_MEDICAL_ADVICE
+from processing.result import AnalysisResult
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min"
+
+
+def render_summary(r: AnalysisResult) -> str:
+    s, lr = r.summary, r.summary.left_right
+    lines = [f"backmon analysis of {r.source}", ""]
+    lines.append(f"Session     {_clock(r.duration_s)} recorded, {_clock(s.worn_s)} analysed after calibration"
+                 f" (from {s.analysed_from_s:.1f} s)")
+    for side, info in r.sides.items():
+        if not info.present:
+            lines.append(f"  {side:<6} sensor missing")
+            continue
+        gaps = f", {len(info.gaps)} gap(s) totalling {sum(b - a for a, b in info.gaps):.1f} s" if info.gaps else ""
+        lines.append(f"  {side:<6} {info.samples} samples at {info.rate_hz:.1f} Hz{gaps}")
+    cal = r.calibration
+    lines.append(f"Calibration {cal.method}" + (f", window {cal.window_s[0]:.1f}-{cal.window_s[1]:.1f} s"
+                                                if cal.window_s else ""))
+    for side, c in cal.sides.items():
+        lines.append(f"  {side:<6} quality {c.quality:.2f} ({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal)")
+    z = s.flexion_zones_s
+    lines += ["", "Forward bending (trunk)",
+              f"  0-20 deg {_minutes(z['0-20'])}   20-60 deg {_minutes(z['20-60'])}   >60 deg {_minutes(z['>60'])}"
+              f"   backward {_minutes(z['<0'])}",
+              f"  over 30 deg: {s.minutes_over_30:.1f} min   over 60 deg: {s.minutes_over_60:.1f} min",
+              f"  bends past 45 deg: {s.bends_over_45} ({s.bends_per_hour:.0f} per hour)",
+              "Sideways lean",
+              f"  beyond 10 deg: {_minutes(s.lateral_over_10_s)} (left {_minutes(s.lateral_left_over_10_s)},"
+              f" right {_minutes(s.lateral_right_over_10_s)})",
+              f"  twists: {s.twists_left} to the left, {s.twists_right} to the right",
+              "Left/right", f"  {lr.sentence}"]
+    if lr.available and lr.intensity_symmetry_index_pct is not None:
+        lines.append(f"  movement intensity symmetry index {lr.intensity_symmetry_index_pct:+.0f} % (left minus right)")
+    lines += ["Activity",
+              f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks of 5 min or more: {len(s.breaks)}"]
+    lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
+    for a in r.alerts:
+        end = "still going at the end" if a.end_s is None else f"until {_clock(a.end_s)}"
+        lines.append(f"  [{a.severity}] {_clock(a.start_s)} {a.kind} ({a.side}) {end}")
+        lines.append(f"      {a.message}")
+        for g in a.guidance:
+            lines.append(f"      -> {g.topic}: {g.text}")
+    if r.warnings:
+        lines += ["", "Data notes"] + [f"  {w}" for w in r.warnings]
+    lines += ["", NOT_MEDICAL_ADVICE]
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""Step 9a: posture detectors, small state machines over the frame stream.
+
+Each posture rule is an episode with hysteresis (``enter`` starts it, it lasts while ``stay``
+holds) and a holding-time limit; the alert is raised at the first frame where the episode has
+lasted its limit. Episodes are found per chunk with vectorised hysteresis, so a chunk costs a
+few array operations plus a little Python per episode, never per frame. After an alert the
+same kind waits for its episode to end plus a cooldown: no flicker, no nagging.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from processing.alerts import Alert
+from processing.episodes import EpisodeTracker
+from processing.frame_table import FrameTable
+from processing.guidance import guidance_for
+from processing.settings import AlertSettings
+
+
+class AlertCounter:
+    """Occurrences per kind in a session (for recurring findings), shared by all detectors."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def next(self, kind: str) -> int:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return self.counts[kind]
+
+
+class EpisodeDetector:
+    """Base: subclasses define masks, the per-frame values averaged over an episode, the limit."""
+
+    kind = ""
+    unit = "deg"
+
+    def __init__(self, settings: AlertSettings, counter: AlertCounter) -> None:
+        self.settings = settings
+        self.counter = counter
+        self.tracker = EpisodeTracker()
+        self.records: list[Alert] = []
+        self._open: Alert | None = None
+        self._alerted = False
+        self._sums = None  # running sums of the episode's values
+        self._count = 0
+        self._blocked_until_s = -np.inf
+
+    # -- to define -------------------------------------------------------------------------
+    def masks(self, t: FrameTable) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def values(self, t: FrameTable) -> np.ndarray:
+        """(n, k) per-frame values whose episode means the rule and the message use."""
+        raise NotImplementedError
+
+    def limit_s(self, means: np.ndarray) -> np.ndarray:
+        """Holding-time limit (s) for each row of running means (n, k)."""
+        raise NotImplementedError
+
+    def describe(self, means: np.ndarray, held_s: float, limit_s: float) -> tuple[float, str, str, str]:
+        """value, side, message, rule for an alert raised with these episode means."""
+        raise NotImplementedError
+
+    # -- machinery -------------------------------------------------------------------------
+    def process(self, t: FrameTable) -> list[Alert]:
+        raised = []
+        values = self.values(t)
+        for piece in self.tracker.update(t.time_s, *self.masks(t)):
+            if piece.hi == piece.lo:  # ended at this chunk's first frame
+                self._end(float(t.time_s[0]))
+                continue
+            if not piece.continuing:
+                self._sums, self._count, self._alerted = np.zeros(values.shape[1]), 0, False
+            v = np.nan_to_num(values[piece.lo:piece.hi])
+            sums = self._sums + np.cumsum(v, axis=0)
+            counts = self._count + np.arange(1, piece.hi - piece.lo + 1)
+            means = sums / counts[:, None]
+            times = t.time_s[piece.lo:piece.hi]
+            if not self._alerted:
+                limits = self.limit_s(means)
+                ok = (times - piece.since_s >= limits) & (times >= self._blocked_until_s)
+                if ok.any():
+                    i = int(np.argmax(ok))
+                    raised.append(self._raise(times[i], piece.since_s, means[i], float(limits[i])))
+            self._sums, self._count = sums[-1], int(counts[-1])
+            if piece.closed:
+                self._end(float(t.time_s[piece.hi]))
+        return raised
+
+    def _raise(self, time_s: float, since_s: float, means: np.ndarray, limit_s: float) -> Alert:
+        value, side, message, rule = self.describe(means, time_s - since_s, limit_s)
+        occurrence = self.counter.next(self.kind)
+        alert = Alert(self.kind, float(time_s), float(since_s), side, "warning", value, self.unit, message, rule,
+                      limit_s, occurrence=occurrence,
+                      guidance=guidance_for(self.kind, side=side, value=value, duration_s=time_s - since_s,
+                                            occurrence=occurrence, recurring_count=self.settings.recurring_count))
+        self._alerted, self._open = True, alert
+        self.records.append(alert)
+        return alert
+
+    def _end(self, end_s: float) -> None:
+        if self._open is not None:
+            self._open.close(end_s, critical_factor=self.settings.critical_factor)
+            self._blocked_until_s = end_s + self.settings.cooldown_s
+        self._open = None
+
+
+class SustainedFlexion(EpisodeDetector):
+    kind = "sustained_flexion"
+
+    def masks(self, t):
+        s, f = self.settings, t.trunk_flexion_deg
+        enter = (f >= s.flexion_low_deg) & (f <= s.flexion_high_deg)
+        stay = (f >= s.flexion_low_deg - s.hysteresis_deg) & (f <= s.flexion_high_deg + s.hysteresis_deg)
+        return enter, stay
+
+    def values(self, t):
+        return t.trunk_flexion_deg[:, None]
+
+    def limit_s(self, means):
+        s = self.settings
+        angle = np.clip(means[:, 0], s.flexion_low_deg, s.flexion_high_deg)
+        return s.holding_time_at_low_s - s.holding_time_slope_s_per_deg * (angle - s.flexion_low_deg)
+
+    def describe(self, means, held_s, limit_s):
+        angle = float(means[0])
+        return angle, "both", (f"Trunk bent forward {angle:.0f} deg on average for {held_s:.0f} s, longer than "
+                               f"the {limit_s:.0f} s acceptable at that angle."), \
+            "ISO 11226: 20-60 deg trunk flexion held beyond its maximum holding time"
+
+
+class SevereFlexion(EpisodeDetector):
+    kind = "severe_flexion"
+
+    def masks(self, t):
+        s, f = self.settings, t.trunk_flexion_deg
+        return f > s.flexion_high_deg, f > s.flexion_high_deg - s.hysteresis_deg
+
+    def values(self, t):
+        return t.trunk_flexion_deg[:, None]
+
+    def limit_s(self, means):
+        return np.full(means.shape[0], self.settings.severe_hold_s)
+
+    def describe(self, means, held_s, limit_s):
+        angle = float(means[0])
+        return angle, "both", f"Trunk bent forward beyond 60 deg ({angle:.0f} deg) and held for {held_s:.0f} s.", \
+            "EN 1005-4 / ISO 11226: flexion above 60 deg held 4 s or more (static)"
+
+    def _raise(self, *args) -> Alert:
+        alert = super()._raise(*args)
+        alert.severity = "critical"
+        return alert
+
+
+class SustainedLateralBend(EpisodeDetector):
+    kind = "sustained_lateral_bend"
+
+    def masks(self, t):
+        s, lat = self.settings, np.abs(t.trunk_lateral_deg)
+        return lat > s.lateral_deg, lat > s.lateral_deg - s.hysteresis_deg
+
+    def values(self, t):
+        return t.trunk_lateral_deg[:, None]
+
+    def limit_s(self, means):
+        return np.full(means.shape[0], self.settings.lateral_hold_s)
+
+    def describe(self, means, held_s, limit_s):
+        angle = float(means[0])
+        way = "left" if angle > 0 else "right"
+        return angle, "both", f"Trunk leaning {abs(angle):.0f} deg to the {way} for {held_s:.0f} s.", \
+            "ISO 11226 / EN 1005-4: lateral bend beyond 10 deg held"
+
+
+class LeftRightAsymmetry(EpisodeDetector):
+    kind = "lr_asymmetry"
+
+    def masks(self, t):
+        s = self.settings
+        diff = np.fmax(np.abs(t.lr_flexion_diff_deg), np.abs(t.lr_lateral_diff_deg))
+        return diff > s.asymmetry_deg, diff > s.asymmetry_deg - s.asymmetry_hysteresis_deg
+
+    def values(self, t):
+        return np.column_stack([t.lr_flexion_diff_deg, t.lr_lateral_diff_deg, t.left_flexion_deg,
+                                t.right_flexion_deg, t.left_lateral_deg, t.right_lateral_deg])
+
+    def limit_s(self, means):
+        return np.full(means.shape[0], self.settings.asymmetry_hold_s)
+
+    def describe(self, means, held_s, limit_s):
+        lateral = abs(means[1]) >= abs(means[0])
+        diff = float(means[1] if lateral else means[0])
+        left, right = (means[4], means[5]) if lateral else (means[2], means[3])
+        side = "left" if abs(left) >= abs(right) else "right"
+        what = "sideways tilt" if lateral else "forward tilt"
+        message = (f"Left and right differ by {abs(diff):.1f} deg in {what} (left minus right {diff:+.1f} deg) "
+                   f"for {held_s:.0f} s; the {side} side is further from its neutral.")
+        return diff, side, message, "left/right difference above 5 deg (relative to calibration) held 120 s"
+
+
+def posture_detectors(settings: AlertSettings, counter: AlertCounter) -> list[EpisodeDetector]:
+    return [cls(settings, counter) for cls in (SustainedFlexion, SevereFlexion, SustainedLateralBend,
+                                               LeftRightAsymmetry)]

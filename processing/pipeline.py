@@ -1,0 +1,233 @@
+"""The method, step by step: one engine for live monitoring and offline analysis.
+
+    samples -> align -> filter -> orientation -> frames -> calibrate + angles
+            -> left/right comparison, activity -> detectors -> alerts + guidance -> summary
+
+``Engine`` takes samples as they come (``push``) and advances when told how far the data are
+complete (``step``); the live monitor calls it with notifications, ``analyze_session`` with a
+recorded file in large slices. Both end in the same ``AnalysisResult``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.activity import MovementDetector
+from processing.align import Aligner, AlignedChunk, SideChunk, grid_rate_hz, side_gap_s
+from processing.alerts import Alert
+from processing.calibration import Calibration, CalibrationFrames, calibrate
+from processing.detectors import AlertCounter, posture_detectors
+from processing.filters import StreamingLowpass
+from processing.frame_table import FrameTable, build_frame_table, concat_tables
+from processing.frames import SideFrames, concat_frames, frame_times_s, make_frames
+from processing.orientation import GravityFusion
+from processing.rest import NoRestDetector, ProlongedStaticDetector
+from processing.result import AnalysisResult, SideInfo
+from processing.settings import Settings
+from processing.summary import summarise
+from sensors.samples import SIDES, Session
+from sensors.session_csv import read_session
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """What the engine must know before the first sample: sides, rates, grid, start."""
+
+    sides: tuple[str, ...]  # the sides present
+    side_rates_hz: dict[str, float]
+    gap_s: dict[str, float]
+    grid_rate_hz: float
+    start_s: float
+    frame_rate_hz: float
+
+    @property
+    def block(self) -> int:
+        return int(round(self.grid_rate_hz / self.frame_rate_hz))
+
+
+def plan_stream(side_rates_hz: dict[str, float], *, start_s: float, settings: Settings) -> StreamPlan:
+    """Grid and gap thresholds for sides with these measured (or configured) rates."""
+    from processing.align import gap_threshold_s
+
+    a = settings.align
+    gaps = {side: gap_threshold_s(rate, max_interpolated_samples=a.max_interpolated_samples)
+            for side, rate in side_rates_hz.items()}
+    for side in SIDES:  # an absent side never gets samples; any threshold will do
+        gaps.setdefault(side, max(gaps.values()))
+    grid = grid_rate_hz(list(side_rates_hz.values()), frame_rate_hz=a.frame_rate_hz)
+    return StreamPlan(tuple(side_rates_hz), dict(side_rates_hz), gaps, grid, start_s, a.frame_rate_hz)
+
+
+class SideChain:
+    """Steps 2-4 for one sensor: low-pass filters, gravity fusion, 10 Hz frames."""
+
+    def __init__(self, plan: StreamPlan, settings: Settings) -> None:
+        f, rate = settings.fusion, plan.grid_rate_hz
+        self.block = plan.block
+        self.prefilter = StreamingLowpass(cutoff_hz=f.accel_cutoff_hz, rate_hz=rate,
+                                          max_cutoff_fraction=f.max_cutoff_fraction)
+        self.activity_filter = StreamingLowpass(cutoff_hz=settings.activity.lowpass_hz, rate_hz=rate,
+                                                max_cutoff_fraction=f.max_cutoff_fraction)
+        self.fusion = GravityFusion(rate_hz=rate, settings=f)
+
+    def process(self, chunk: SideChunk) -> SideFrames:
+        accel = self.prefilter.process(chunk.accel_g, reset=chunk.reset)
+        fused = self.fusion.process(accel, chunk.gyro_dps, reset=chunk.reset)
+        accel_lp = self.activity_filter.process(chunk.accel_g, reset=chunk.reset)
+        return make_frames(block=self.block, valid=chunk.valid, gravity=fused.gravity,
+                           gyro_dps=fused.gyro_dps, accel_lp_g=accel_lp)
+
+
+class FrameSource:
+    """Steps 1-4: samples in, per-side 10 Hz frames out."""
+
+    def __init__(self, plan: StreamPlan, settings: Settings) -> None:
+        self.plan = plan
+        self.aligner = Aligner(start_s=plan.start_s, rate_hz=plan.grid_rate_hz, gap_s=plan.gap_s, block=plan.block)
+        self.chains = {side: SideChain(plan, settings) for side in plan.sides}
+
+    def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
+        self.aligner.push(side, time_s, accel_g, gyro_dps)
+
+    def step(self, complete_s: float, *, final: bool = False) -> tuple[np.ndarray, dict[str, SideFrames]] | None:
+        chunk: AlignedChunk | None = self.aligner.pull(complete_s, final=final)
+        if chunk is None:
+            return None
+        frames = {side: chain.process(chunk.sides[side]) for side, chain in self.chains.items()}
+        return frame_times_s(chunk.time_s, self.plan.block), frames
+
+
+class Engine:
+    """The whole method over a stream of samples, with every step's state kept between calls."""
+
+    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings) -> None:
+        self.plan, self.calibration, self.settings = plan, calibration, settings
+        self.source = FrameSource(plan, settings)
+        self.movement = MovementDetector(frame_rate_hz=plan.frame_rate_hz, samples_per_frame=plan.block,
+                                         settings=settings.activity, sides=plan.sides)
+        self.analysis_start_s = calibration.analysis_start_s if calibration.window_s else plan.start_s
+        counter = AlertCounter()
+        self.no_rest = NoRestDetector(settings.alerts, counter, break_min_s=settings.activity.break_min_s,
+                                      start_s=self.analysis_start_s)
+        self.static = ProlongedStaticDetector(settings.alerts, counter)
+        self.detectors = [*posture_detectors(settings.alerts, counter), self.no_rest, self.static]
+        self.tables: list[FrameTable] = []
+
+    def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
+        self.source.push(side, time_s, accel_g, gyro_dps)
+
+    def step(self, complete_s: float, *, final: bool = False) -> list[Alert]:
+        """Process what is complete up to ``complete_s``; return the alerts raised meanwhile."""
+        stepped = self.source.step(complete_s, final=final)                  # align, filter, fuse, frames
+        if stepped is None:
+            return []
+        time_s, frames = stepped
+        movement = self.movement.process(frames)                             # moving or still
+        table = build_frame_table(time_s, frames, self.calibration,          # calibrate, angles, L/R
+                                  moving=movement.moving, intensity_g=movement.intensity_g)
+        self.tables.append(table)
+        analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
+        if not len(analysed):
+            return []
+        return [alert for d in self.detectors for alert in d.process(analysed)]  # alerts + guidance
+
+    def timeline(self) -> FrameTable:
+        return concat_tables(self.tables)
+
+    def result(self, session: Session) -> AnalysisResult:
+        """Summary, alerts and timeline once every sample has been stepped through."""
+        table = self.timeline()
+        analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
+        self.no_rest.finish(float(table.time_s[-1]) if len(table) else self.analysis_start_s)
+        alerts = sorted((a for d in self.detectors for a in d.records), key=lambda a: (a.start_s, a.kind))
+        summary = summarise(analysed, frame_s=1.0 / self.plan.frame_rate_hz, breaks=self.no_rest.breaks,
+                            alerts=alerts, settings=self.settings, sides_present=self.plan.sides)
+        return AnalysisResult(
+            source=session.source, time_base=session.time_base, duration_s=_duration_s(session),
+            sides={side: self._side_info(session, side) for side in SIDES}, grid_rate_hz=self.plan.grid_rate_hz,
+            calibration=self.calibration, summary=summary, alerts=tuple(alerts), settings=self.settings,
+            timeline=table, warnings=session.warnings, skipped_rows=session.skipped_rows,
+            metadata=dict(session.metadata))
+
+    def _side_info(self, session: Session, side: str) -> SideInfo:
+        samples = session.side(side)
+        if samples is None:
+            return SideInfo(False, 0, None, None, None, ())
+        gaps = tuple((g.start_s, g.end_s) for g in self.source.aligner.gaps(side))
+        return SideInfo(True, len(samples), self.plan.side_rates_hz[side], float(samples.time_s[0]),
+                        float(samples.time_s[-1]), gaps)
+
+
+def _duration_s(session: Session) -> float:
+    present = [s for s in (session.left, session.right) if s is not None]
+    return max(float(s.time_s[-1]) for s in present) - min(float(s.time_s[0]) for s in present)
+
+
+def feed(engine: Engine | FrameSource, session: Session, *, chunk_s: float, until_s: float | None = None):
+    """Push a recorded session through ``engine`` in slices of ``chunk_s``; yield each step's output."""
+    present = {side: session.side(side) for side in engine_plan(engine).sides}
+    end_s = max(float(s.time_s[-1]) for s in present.values())
+    if until_s is not None:
+        end_s = min(end_s, until_s)
+    t = engine_plan(engine).start_s
+    while t < end_s:
+        upper = min(t + chunk_s, end_s)
+        for side, samples in present.items():
+            lo, hi = np.searchsorted(samples.time_s, [t, upper], side="left")
+            if upper >= end_s:
+                hi = np.searchsorted(samples.time_s, upper, side="right")
+            if hi > lo:
+                engine.push(side, samples.time_s[lo:hi], samples.accel_g[lo:hi], samples.gyro_dps[lo:hi])
+        yield engine.step(upper, final=upper >= end_s)
+        t = upper
+
+
+def engine_plan(engine: Engine | FrameSource) -> StreamPlan:
+    return engine.plan
+
+
+def plan_for_session(session: Session, settings: Settings) -> StreamPlan:
+    rates = {}
+    for side in SIDES:
+        samples = session.side(side)
+        if samples is not None:
+            rates[side] = side_gap_s(samples, max_interpolated_samples=settings.align.max_interpolated_samples)[0]
+    return plan_stream(rates, start_s=session.start_s, settings=settings)
+
+
+def find_calibration(session: Session, plan: StreamPlan, settings: Settings,
+                     window_s: tuple[float, float] | None) -> Calibration:
+    """Calibration from the window (or the first minutes, searched automatically)."""
+    c = settings.calibration
+    until = window_s[1] if window_s else plan.start_s + c.auto_search_s
+    source = FrameSource(plan, settings)
+    parts = [out for out in feed(source, session, chunk_s=60.0, until_s=until) if out is not None]
+    if not parts:
+        return calibrate({}, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
+    time_s = np.concatenate([p[0] for p in parts])
+    frames = {}
+    for side in plan.sides:
+        f = concat_frames([p[1][side] for p in parts])
+        frames[side] = CalibrationFrames(time_s, f.gravity, f.gyro_abs_dps, f.valid)
+    return calibrate(frames, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
+
+
+def analyze_session(session: Session, *, settings: Settings | None = None,
+                    calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0) -> AnalysisResult:
+    """Analyse a whole recorded session; the calibration window defaults to the file's."""
+    settings = settings or Settings()
+    plan = plan_for_session(session, settings)
+    window = calibration_window_s or session.calibration_window_s
+    calibration = find_calibration(session, plan, settings, window)
+    engine = Engine(plan, calibration, settings)
+    for _ in feed(engine, session, chunk_s=chunk_s):
+        pass
+    return engine.result(session)
+
+
+def analyze_file(path, *, settings: Settings | None = None,
+                 calibration_window_s: tuple[float, float] | None = None) -> AnalysisResult:
+    """Read a session CSV v1 file and analyse it."""
+    return analyze_session(read_session(path), settings=settings, calibration_window_s=calibration_window_s)

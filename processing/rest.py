@@ -1,0 +1,154 @@
+"""Step 9b: rest detectors: work without a real break, and a posture held without moving.
+
+A break is ``break_min_s`` (5 min) or more without movement. Frames with no data from either
+sensor count as not moving: a long silence most often means the sensors were taken off.
+``no_rest`` is raised once the wearer has been at it for ``no_rest_s`` (60 min) since the
+last break, at a moment when they are moving. ``prolonged_static`` is raised after
+``static_s`` (30 min) without movement with the trunk inside a +-5 deg band: a break for the
+``no_rest`` rule, but a static load. Work is done per run of moving/still frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.alerts import Alert
+from processing.detectors import AlertCounter
+from processing.episodes import runs
+from processing.frame_table import FrameTable
+from processing.guidance import guidance_for
+from processing.settings import AlertSettings
+
+
+@dataclass
+class Break:
+    start_s: float
+    end_s: float | None = None
+
+
+def _new_alert(kind: str, counter: AlertCounter, settings: AlertSettings, *, time_s: float, since_s: float,
+               limit_s: float, value: float, unit: str, message: str, rule: str) -> Alert:
+    occurrence = counter.next(kind)
+    guidance = guidance_for(kind, side="both", value=value, duration_s=time_s - since_s, occurrence=occurrence,
+                            recurring_count=settings.recurring_count)
+    return Alert(kind, float(time_s), float(since_s), "both", "warning", value, unit, message, rule, limit_s,
+                 guidance=guidance, occurrence=occurrence)
+
+
+class NoRestDetector:
+    kind = "no_rest"
+
+    def __init__(self, settings: AlertSettings, counter: AlertCounter, *, break_min_s: float,
+                 start_s: float) -> None:
+        self.settings, self.counter, self.break_min_s = settings, counter, break_min_s
+        self.clock_start_s = start_s  # activity since the last break (or the start)
+        self.still_since_s: float | None = None
+        self.breaks: list[Break] = []
+        self.records: list[Alert] = []
+        self._open: Alert | None = None
+        self._blocked_until_s = -np.inf
+
+    def process(self, t: FrameTable) -> list[Alert]:
+        raised = []
+        moving = t.moving
+        bounds = np.flatnonzero(np.concatenate([[True], moving[1:] != moving[:-1]])).tolist() + [moving.size]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            if moving[lo]:
+                self._moving(t.time_s[lo:hi], raised)
+            else:
+                self._still(float(t.time_s[lo]), float(t.time_s[hi - 1]))
+        return raised
+
+    def _still(self, first_s: float, last_s: float) -> None:
+        if self.still_since_s is None:
+            self.still_since_s = first_s
+        is_break = last_s - self.still_since_s >= self.break_min_s
+        if is_break and (not self.breaks or self.breaks[-1].end_s is not None):
+            self.breaks.append(Break(self.still_since_s))
+            if self._open is not None:
+                self._open.close(self.still_since_s, critical_factor=self.settings.critical_factor)
+                self._blocked_until_s = self.still_since_s + self.settings.cooldown_s
+                self._open = None
+
+    def _moving(self, times: np.ndarray, raised: list[Alert]) -> None:
+        if self.still_since_s is not None:
+            if self.breaks and self.breaks[-1].end_s is None:
+                self.breaks[-1].end_s = float(times[0])
+                self.clock_start_s = float(times[0])
+            self.still_since_s = None
+        if self._open is not None:
+            return
+        due_s = max(self.clock_start_s + self.settings.no_rest_s, self._blocked_until_s)
+        i = int(np.searchsorted(times, due_s))
+        if i < times.size:
+            held = float(times[i]) - self.clock_start_s
+            self._open = _new_alert(
+                self.kind, self.counter, self.settings, time_s=times[i], since_s=self.clock_start_s,
+                limit_s=self.settings.no_rest_s, value=held / 60.0, unit="min",
+                message=f"{held / 60:.0f} minutes of work without a break of {self.break_min_s / 60:.0f} minutes.",
+                rule="no break of 5 min or more within 60 min of activity (HSE, Cornell)")
+            self.records.append(self._open)
+            raised.append(self._open)
+
+    def finish(self, end_s: float) -> None:
+        if self.breaks and self.breaks[-1].end_s is None:
+            self.breaks[-1].end_s = end_s
+
+
+class ProlongedStaticDetector:
+    kind = "prolonged_static"
+
+    def __init__(self, settings: AlertSettings, counter: AlertCounter) -> None:
+        self.settings, self.counter = settings, counter
+        self.anchor: tuple[float, float, float] | None = None  # since_s, flexion, lateral
+        self.records: list[Alert] = []
+        self._open: Alert | None = None
+        self._blocked_until_s = -np.inf
+
+    def process(self, t: FrameTable) -> list[Alert]:
+        raised = []
+        still = ~t.moving & t.valid
+        if self.anchor is not None and still.size and not still[0]:
+            self._end(float(t.time_s[0]))
+        for lo, hi in zip(*runs(still)):
+            pos = int(lo)
+            while pos < hi:
+                pos = self._follow(t, pos, int(hi), raised)
+            if hi < still.size:
+                self._end(float(t.time_s[hi]))
+        return raised
+
+    def _follow(self, t: FrameTable, pos: int, hi: int, raised: list[Alert]) -> int:
+        """Follow the episode from ``pos``; return where it ended (or ``hi``)."""
+        if self.anchor is None:
+            self.anchor = (float(t.time_s[pos]), float(t.trunk_flexion_deg[pos]), float(t.trunk_lateral_deg[pos]))
+        since_s, flexion, lateral = self.anchor
+        band = self.settings.static_band_deg
+        off = (np.abs(t.trunk_flexion_deg[pos:hi] - flexion) > band) | (np.abs(t.trunk_lateral_deg[pos:hi] - lateral) > band)
+        stop = pos + int(np.argmax(off)) if off.any() else hi
+        times = t.time_s[pos:stop]
+        if self._open is None and times.size:
+            due_s = max(since_s + self.settings.static_s, self._blocked_until_s)
+            i = int(np.searchsorted(times, due_s))
+            if i < times.size:
+                held = float(times[i]) - since_s
+                self._open = _new_alert(
+                    self.kind, self.counter, self.settings, time_s=times[i], since_s=since_s,
+                    limit_s=self.settings.static_s, value=held / 60.0, unit="min",
+                    message=f"{held / 60:.0f} minutes without moving, trunk held within +-{band:.0f} deg "
+                            f"(around {flexion:.0f} deg forward).",
+                    rule="no posture change for 30 min (Cornell: change posture every 20-30 min)")
+                self.records.append(self._open)
+                raised.append(self._open)
+        if stop < hi:
+            self._end(float(t.time_s[stop]))
+        return stop
+
+    def _end(self, end_s: float) -> None:
+        self.anchor = None
+        if self._open is not None:
+            self._open.close(end_s, critical_factor=self.settings.critical_factor)
+            self._blocked_until_s = end_s + self.settings.cooldown_s
+            self._open = None

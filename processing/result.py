@@ -1,0 +1,111 @@
+"""The analysis result as typed objects, and its JSON form (schema backmon.analysis/1)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+
+from processing.alerts import Alert
+from processing.calibration import Calibration
+from processing.frame_table import FrameTable
+from processing.guidance import NOT_MEDICAL_ADVICE
+from processing.settings import Settings
+from processing.summary import Summary
+
+SCHEMA = "backmon.analysis/1"
+
+
+@dataclass(frozen=True)
+class SideInfo:
+    present: bool
+    samples: int
+    rate_hz: float | None
+    first_s: float | None
+    last_s: float | None
+    gaps: tuple[tuple[float, float], ...]  # (start_s, end_s): last sample before, first after
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    source: str
+    time_base: str
+    duration_s: float
+    sides: dict[str, SideInfo]
+    grid_rate_hz: float
+    calibration: Calibration
+    summary: Summary
+    alerts: tuple[Alert, ...]
+    settings: Settings
+    timeline: FrameTable
+    warnings: tuple[str, ...]
+    skipped_rows: int
+    metadata: dict[str, str]
+
+    def to_json_dict(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "source": self.source,
+            "time_base": self.time_base,
+            "duration_s": round(self.duration_s, 3),
+            "sides": {side: _side_json(info) for side, info in self.sides.items()},
+            "calibration": _calibration_json(self.calibration),
+            "summary": _summary_json(self.summary),
+            "alerts": [a.to_json() for a in self.alerts],
+            "settings": self.settings.as_dict(),
+            "data_quality": {"skipped_rows": self.skipped_rows, "warnings": list(self.warnings)},
+            "metadata": dict(self.metadata),
+            "note": NOT_MEDICAL_ADVICE,
+        }
+
+    def write_json(self, path) -> None:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(_finite(self.to_json_dict()), handle, indent=2)
+            handle.write("\n")
+
+
+def _side_json(info: SideInfo) -> dict:
+    return {
+        "present": info.present, "samples": info.samples,
+        "rate_hz": None if info.rate_hz is None else round(info.rate_hz, 3),
+        "first_s": info.first_s, "last_s": info.last_s,
+        "gaps": [{"start_s": round(a, 4), "end_s": round(b, 4)} for a, b in info.gaps],
+    }
+
+
+def _calibration_json(c: Calibration) -> dict:
+    sides = {}
+    for side, s in c.sides.items():
+        sides[side] = {
+            "method": s.method, "quality": s.quality, "note": s.note,
+            "neutral_s": s.neutral_s, "bend_s": s.bend_s,
+            "neutral_sd_deg": _round(s.neutral_sd_deg), "bend_deg": _round(s.bend_deg),
+            "bend_off_plane_deg": _round(s.bend_off_plane_deg), "mount_offset_deg": _round(s.mount_offset_deg),
+            "rotation": [[round(float(v), 6) for v in row] for row in s.rotation],
+        }
+    return {"method": c.method, "window_s": c.window_s, "sides": sides}
+
+
+def _summary_json(s: Summary) -> dict:
+    out = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    out["breaks"] = [{"start_s": round(b.start_s, 1), "end_s": None if b.end_s is None else round(b.end_s, 1)}
+                     for b in s.breaks]
+    out["twist_events"] = len(s.twist_events)
+    out["left_right"] = dataclasses.asdict(s.left_right)
+    return out
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _finite(value):
+    """JSON has no NaN or infinity: write null instead."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

@@ -105,15 +105,17 @@ def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):
                 # movement (walking) its mean is gravity, so the estimate follows it without bias.
                 err_lin = np.cross(g, a)
                 angle = math.atan2(math.sqrt(err[0] ** 2 + err[1] ** 2 + err[2] ** 2), np.dot(g, an))
-                if angle > reject_rad and since_init >= init_s:
+                rejected = angle > reject_rad and since_init >= init_s
+                if rejected:
                     reject_t += dt
-                    if reject_t > recovery_s:  # rejected too long: trust the accelerometer again
-                        since_init, reject_t = 0.0, 0.0
                 else:
                     reject_t = 0.0
+                # Rejected for too long (x-io's recovery trigger): stop rejecting, at the normal
+                # gain, until the measurement agrees again.
+                if not rejected or reject_t > recovery_s:
                     g = _rotate(g, err_lin * (k_gain * dt))
                     g = g / math.sqrt(g[0] ** 2 + g[1] ** 2 + g[2] ** 2)
-                    if since_init >= init_s:
+                    if since_init >= init_s and not rejected:
                         # Steady correction err*gain balances a bias error (rad/s); integrate it.
                         bias += err_lin * (gain / deg) * (bias_ki * dt)
         gravity_out[k] = g

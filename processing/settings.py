@@ -24,7 +24,10 @@ class AlignSettings:
 
 @dataclass(frozen=True)
 class FusionSettings:
-    # x-io Fusion defaults (REFERENCES.md): gain 0.5, acceleration rejection 10 deg, recovery 5 s.
+    # x-io Fusion defaults (REFERENCES.md): gain 0.5, recovery trigger 5 s. Its rejection is 10 deg
+    # on the accelerometer's direction; backmon corrects with the raw specific force (unbiased over
+    # walking, see orientation.py), where a 10 deg cut skews the mean by several degrees in
+    # simulated walking, so only larger transients (20 deg) are rejected.
     gain: float = 0.5
     accel_rejection_deg: float = 20.0
     recovery_trigger_s: float = 5.0
@@ -50,9 +53,16 @@ class CalibrationSettings:
     still_gyro_dps: float = 3.0
     # A usable forward bend moves gravity at least this far from neutral.
     bend_min_deg: float = 20.0
+    # The calibration bend: the way down within this long, and the way back within this long.
+    bend_max_s: float = 15.0
     # Automatic search looks this far into the session for neutral + bend.
     auto_search_s: float = 600.0
-    # Automatic: the bend's direction must lie within this of the nominal forward axis.
+    # Automatic: a neutral counts when "up" is within this of the nominal x axis (mounting errors
+    # of tens of degrees pass; a sensor on its side or upside down needs an explicit window) ...
+    auto_upright_max_deg: float = 45.0
+    # ... and the protocol's bend follows it within this long ...
+    auto_bend_within_s: float = 30.0
+    # ... in a direction within this of the nominal forward bend.
     auto_bend_max_off_nominal_deg: float = 60.0
 
 

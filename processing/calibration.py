@@ -79,46 +79,51 @@ def rotation_from_axes(up: np.ndarray, back: np.ndarray) -> np.ndarray:
     return np.vstack([x, y, z])
 
 
-def find_neutral(frames: dict[str, CalibrationFrames], lo: int, hi: int, *, frame_rate_hz: float,
-                 settings: CalibrationSettings) -> tuple[int, int] | None:
-    """First stretch in [lo, hi) where every present side is still for ``neutral_min_s``."""
+def still_stretches(frames: dict[str, CalibrationFrames], lo: int, hi: int, *, frame_rate_hz: float,
+                    settings: CalibrationSettings) -> list[tuple[int, int]]:
+    """Stretches in [lo, hi) where every present side is still for at least ``neutral_min_s``."""
     still = np.ones(hi - lo, dtype=bool)
     for f in frames.values():
         still &= f.valid[lo:hi] & (f.gyro_abs_dps[lo:hi] < settings.still_gyro_dps)
     need = int(round(settings.neutral_min_s * frame_rate_hz))
-    for start, end in _runs(still):
-        if end - start >= need:
-            return lo + start, lo + end
-    return None
+    return [(lo + a, lo + b) for a, b in _runs(still) if b - a >= need]
 
 
-def find_bend(f: CalibrationFrames, up: np.ndarray, lo: int, hi: int, *,
-              settings: CalibrationSettings) -> tuple[int, int] | None:
-    """First excursion of gravity away from ``up`` in [lo, hi) that reaches ``bend_min_deg``."""
+def find_bend(f: CalibrationFrames, up: np.ndarray, lo: int, hi: int, *, frame_rate_hz: float,
+              settings: CalibrationSettings) -> tuple[int, int, int] | None:
+    """First excursion of gravity away from ``up`` in [lo, hi) that reaches ``bend_min_deg``.
+
+    Returns (start, deepest, end) frame indices: the way down to the deepest point within
+    ``bend_max_s`` of the start, and the way back (until within 5 deg, at most ``bend_max_s``
+    after the deepest point). Bounding it keeps walking after the bend out of the calibration.
+    """
     deviation = np.where(f.valid[lo:hi], _angle_deg(f.gravity[lo:hi], up[None, :]), 0.0)
+    longest = int(round(settings.bend_max_s * frame_rate_hz))
     for start, end in _runs(deviation > 5.0):
-        if deviation[start:end].max() >= settings.bend_min_deg:
-            return lo + start, lo + end
+        first = deviation[start:min(end, start + longest)]
+        if first.max() >= settings.bend_min_deg:
+            deepest = start + int(np.argmax(first))
+            back = min(end, deepest + longest)
+            return lo + start, lo + deepest + 1, lo + back
     return None
 
 
 def _side_calibration(f: CalibrationFrames, neutral: tuple[int, int] | None, bend_search: tuple[int, int],
-                      *, method: str, settings: CalibrationSettings) -> SideCalibration:
-    nominal = np.eye(3)
+                      *, method: str, frame_rate_hz: float, settings: CalibrationSettings) -> SideCalibration:
     if neutral is None:
-        return SideCalibration(nominal, "nominal", None, None, None, None, None, 0.0, 0.0,
+        return SideCalibration(np.eye(3), "nominal", None, None, None, None, None, 0.0, 0.0,
                                "no still upright stretch found: nominal sensor axes assumed")
     n0, n1 = neutral
-    up = _unit(f.gravity[n0:n1][f.valid[n0:n1]].mean(axis=0))
-    neutral_sd = float(np.sqrt(np.mean(_angle_deg(f.gravity[n0:n1][f.valid[n0:n1]], up[None, :]) ** 2)))
+    still = f.gravity[n0:n1][f.valid[n0:n1]]
+    up = _unit(still.mean(axis=0))
+    neutral_sd = float(np.sqrt(np.mean(_angle_deg(still, up[None, :]) ** 2)))
     span = lambda a, b: (float(f.time_s[a]), float(f.time_s[b - 1]))  # noqa: E731
-    bend = find_bend(f, up, *bend_search, settings=settings)
+    bend = find_bend(f, up, *bend_search, frame_rate_hz=frame_rate_hz, settings=settings)
     back, bend_info, note = NOMINAL_BACK, (None, None, None), "no forward bend found: nominal heading assumed"
     if bend is not None:
         g = _unit(f.gravity[bend[0]:bend[1]][f.valid[bend[0]:bend[1]]])
-        away = g - np.outer(g @ up, up)  # length = sin(angle from up): deeper frames weigh more
-        direction = _unit(away.sum(axis=0))
-        off_nominal = float(_angle_deg(direction, NOMINAL_BACK - NOMINAL_BACK @ up * up))
+        direction = bend_direction(g, up)
+        off_nominal = _off_nominal_deg(direction, up)
         if method == "automatic" and off_nominal > settings.auto_bend_max_off_nominal_deg:
             note = f"the first bend was {off_nominal:.0f} deg away from a forward bend: nominal heading assumed"
         else:
@@ -126,13 +131,25 @@ def _side_calibration(f: CalibrationFrames, neutral: tuple[int, int] | None, ben
             rot = rotation_from_axes(up, back)
             lateral = np.degrees(np.arcsin(np.clip(-(g @ rot[1]), -1, 1)))
             bend_deg = float(_angle_deg(g, up[None, :]).max())
-            bend_info = (span(*bend), bend_deg, float(np.sqrt(np.mean(lateral**2))))
+            bend_info = ((float(f.time_s[bend[0]]), float(f.time_s[bend[2] - 1])), bend_deg,
+                         float(np.sqrt(np.mean(lateral**2))))
             note = "neutral and forward bend found"
     rotation = rotation_from_axes(up, back)
     mount = float(np.degrees(np.arccos(np.clip((np.trace(rotation) - 1) / 2, -1, 1))))
     quality = _quality(neutral_sd, bend_info[1], bend_info[2])
     return SideCalibration(rotation, method if bend_info[0] else "nominal", span(n0, n1), bend_info[0],
                            neutral_sd, bend_info[1], bend_info[2], mount, quality, note)
+
+
+def bend_direction(gravity: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Unit direction gravity moved toward during a bend, perpendicular to ``up``."""
+    away = gravity - np.outer(gravity @ up, up)  # length = sin(angle from up): deeper frames weigh more
+    return _unit(away.sum(axis=0))
+
+
+def _off_nominal_deg(direction: np.ndarray, up: np.ndarray) -> float:
+    """Angle between a bend direction and the nominal forward-bend direction (z made perpendicular to up)."""
+    return float(_angle_deg(direction, NOMINAL_BACK - NOMINAL_BACK @ up * up))
 
 
 def _quality(neutral_sd_deg: float, bend_deg: float | None, off_plane_deg: float | None) -> float:
@@ -147,20 +164,44 @@ def _quality(neutral_sd_deg: float, bend_deg: float | None, off_plane_deg: float
 def calibrate(frames: dict[str, CalibrationFrames], *, window_s: tuple[float, float] | None,
               frame_rate_hz: float, settings: CalibrationSettings) -> Calibration:
     """Calibration of every present side from frames covering the window (or the search span)."""
-    any_side = next(iter(frames.values()))
-    t = any_side.time_s
-    method = "window" if window_s is not None else "automatic"
-    lo, hi = (0, t.size) if window_s is None else (int(np.searchsorted(t, window_s[0])),
-                                                     int(np.searchsorted(t, window_s[1], side="right")))
-    neutral = find_neutral(frames, lo, hi, frame_rate_hz=frame_rate_hz, settings=settings)
-    if neutral is not None and method == "automatic":
-        ups = [_unit(f.gravity[neutral[0]:neutral[1]].mean(axis=0)) for f in frames.values()]
-        if any(_angle_deg(u, NOMINAL_UP) > 45.0 for u in ups):
-            neutral = None  # the first still stretch is not upright (sitting, lying): no guess
-    sides = {side: _side_calibration(f, neutral, (neutral[1] if neutral else lo, hi),
-                                     method=method, settings=settings)
+    if not frames:
+        return Calibration({}, window_s, "nominal")
+    t = next(iter(frames.values())).time_s
+    if window_s is None:
+        method, lo, hi = "automatic", 0, t.size
+        neutral, bend_hi = _automatic_neutral(frames, frame_rate_hz=frame_rate_hz, settings=settings)
+    else:
+        method = "window"
+        lo, hi = int(np.searchsorted(t, window_s[0])), int(np.searchsorted(t, window_s[1], side="right"))
+        stretches = still_stretches(frames, lo, hi, frame_rate_hz=frame_rate_hz, settings=settings)
+        neutral, bend_hi = (stretches[0] if stretches else None), hi
+    sides = {side: _side_calibration(f, neutral, (neutral[1] if neutral else lo, bend_hi), method=method,
+                                     frame_rate_hz=frame_rate_hz, settings=settings)
              for side, f in frames.items()}
     return Calibration(sides, _window(sides, window_s, method), method)
+
+
+def _automatic_neutral(frames: dict[str, CalibrationFrames], *, frame_rate_hz: float,
+                       settings: CalibrationSettings) -> tuple[tuple[int, int] | None, int]:
+    """The first still upright stretch followed soon by a forward bend on every side; failing
+    that, the first still upright stretch (heading then nominal). Returns it and where the bend
+    search ends."""
+    size = next(iter(frames.values())).time_s.size
+    upright = []
+    for n0, n1 in still_stretches(frames, 0, size, frame_rate_hz=frame_rate_hz, settings=settings):
+        ups = {side: _unit(f.gravity[n0:n1][f.valid[n0:n1]].mean(axis=0)) for side, f in frames.items()}
+        if any(_angle_deg(u, NOMINAL_UP) > settings.auto_upright_max_deg for u in ups.values()):
+            continue  # sitting, lying, or a sensor mounted far off: not a neutral to trust blindly
+        upright.append((n0, n1))
+        bend_hi = min(size, n1 + int(round(settings.auto_bend_within_s * frame_rate_hz)))
+        bends = [find_bend(f, ups[side], n1, bend_hi, frame_rate_hz=frame_rate_hz, settings=settings)
+                 for side, f in frames.items()]
+        forward = [b is not None and _off_nominal_deg(bend_direction(_unit(f.gravity[b[0]:b[1]]), ups[side]),
+                                                      ups[side]) <= settings.auto_bend_max_off_nominal_deg
+                   for (side, f), b in zip(frames.items(), bends)]
+        if all(forward):
+            return (n0, n1), bend_hi
+    return (upright[0] if upright else None), (upright[0][1] if upright else 0)
 
 
 def _window(sides: dict[str, SideCalibration], window_s, method: str) -> tuple[float, float] | None:

@@ -1,0 +1,9 @@
+"""One module per ``backmon`` command; each has ``add_parser(commands)`` and sets ``run``.
+
+To add a command, write its module and list it in ``COMMANDS`` (the order is the help's order).
+"""
+
+COMMANDS = (
+    "analyze",
+    "simulate",
+)

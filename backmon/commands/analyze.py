@@ -1,0 +1,41 @@
+"""``backmon analyze``: a recorded session in; summary, JSON and timeline out."""
+
+from __future__ import annotations
+
+import sys
+
+from backmon.args import time_span
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("analyze", help="analyse a recorded session CSV",
+                            description="Analyse a recorded session (CSV format v1): summary on stdout, "
+                                        "optional JSON and 10 Hz timeline files.")
+    p.add_argument("session", help="session CSV file (format backmon-session/1)")
+    p.add_argument("--json", "-o", "--out", dest="json", metavar="OUT", help="write the analysis as JSON")
+    p.add_argument("--timeline", metavar="OUT", help="write the 10 Hz timeline CSV")
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--calibrate", metavar="START:END", type=time_span,
+                   help="calibration window in seconds on the file's time axis (overrides the file's)")
+    p.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from backmon.text import render_summary
+    from processing import analyze_session, load_settings
+    from processing.frame_table import write_timeline_csv
+    from sensors.session_csv import read_session
+
+    settings = load_settings(args.config)
+    session = read_session(args.session)
+    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate)
+    if args.json:
+        result.write_json(args.json)
+    if args.timeline:
+        write_timeline_csv(result.timeline, args.timeline)
+    if not args.quiet:
+        print(render_summary(result))
+    for warning in session.warnings:
+        print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
+    return 0

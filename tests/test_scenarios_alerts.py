@@ -3,6 +3,8 @@
 Times are on the file's axis; the calibration routine takes the first 21 s of every scenario.
 """
 
+import dataclasses
+
 import pytest
 
 from processing import analyze_session
@@ -90,3 +92,36 @@ def test_3_s_radio_dropout_shows_in_the_side_gaps():
     assert inside.sum() >= 27
     assert all(x != x for x in tl.left_flexion_deg[inside])  # NaN
     assert (tl.trunk_flexion_deg[inside] == tl.right_flexion_deg[inside]).all()
+
+
+def test_35_min_standing_still_raises_prolonged_static_not_no_rest():
+    scenario = scenarios._scenario("still", (scenarios.Segment(35 * 60, sway_deg=0.3, label="standing"),), 12,
+                                   50.0, 10.0, None, None)
+    sim, r = analyse(scenario)
+    assert kinds(r) == ["prolonged_static"]
+    [a] = r.alerts
+    assert 1800 <= a.start_s - a.since_s <= 1800.2 and a.since_s < 30.0
+    assert [g.topic for g in a.guidance] == ["lifestyle_modifications"]
+    # Standing still for 35 min is also a break for the no_rest rule.
+    assert len(r.summary.breaks) == 1 and r.summary.moving_s < 30
+
+
+def test_twists_are_counted_by_direction():
+    segment = scenarios.Segment(120, twists_per_min=5, twist_amplitude_deg=50, twist_duration_s=2.5,
+                                label="twisting")
+    sim, r = analyse(scenarios._scenario("twists", (segment,), 13, 100.0, 20.0, None, None))
+    events = r.summary.twist_events
+    # Each twist turns out to the left and back: one event each way, about 50 deg each.
+    assert r.summary.twists_left == r.summary.twists_right == len(events) // 2 >= 8
+    assert all(35 < abs(e.angle_deg) < 60 for e in events)
+    lefts = [e for e in events if e.angle_deg > 0]
+    assert sim.truth_twist_rate_dps(lefts[0].start_s + 0.5) > 0  # the first leftward event is a true turn to the left
+
+
+def test_one_sensor_only_analyses_posture_and_says_comparison_unavailable():
+    sim = simulate(scenarios.sustained_flexion(35, 200, seed=14))
+    r = analyze_session(dataclasses.replace(sim.to_session(), right=None))
+    assert kinds(r) == ["sustained_flexion"]
+    lr = r.summary.left_right
+    assert lr.available is False and lr.flexion_diff_mean_deg is None and "right sensor is missing" in lr.sentence
+    assert r.sides["right"].present is False

@@ -53,7 +53,8 @@ def render_summary(r: AnalysisResult) -> str:
         lines.append(f"      {a.message}")
         for g in a.guidance:
             lines.append(f"      -> {g.topic}: {g.text}")
-    if r.warnings:
-        lines += ["", "Data notes"] + [f"  {w}" for w in r.warnings]
+    notes = r.data_quality.notes()
+    if notes:
+        lines += ["", "Data notes"] + [f"  {n}" for n in notes]
     lines += ["", NOT_MEDICAL_ADVICE]
     return "\n".join(lines)

@@ -187,11 +187,13 @@ def _automatic_neutral(frames: dict[str, CalibrationFrames], *, frame_rate_hz: f
     that, the first still upright stretch (heading then nominal). Returns it and where the bend
     search ends."""
     size = next(iter(frames.values())).time_s.size
+    stretches = still_stretches(frames, 0, size, frame_rate_hz=frame_rate_hz, settings=settings)
+    typical = _typical_up(frames, stretches)
     upright = []
-    for n0, n1 in still_stretches(frames, 0, size, frame_rate_hz=frame_rate_hz, settings=settings):
+    for n0, n1 in stretches:
         ups = {side: _unit(f.gravity[n0:n1][f.valid[n0:n1]].mean(axis=0)) for side, f in frames.items()}
-        if any(_angle_deg(u, NOMINAL_UP) > settings.auto_upright_max_deg for u in ups.values()):
-            continue  # sitting, lying, or a sensor mounted far off: not a neutral to trust blindly
+        if any(_angle_deg(u, typical[side]) > settings.auto_upright_max_deg for side, u in ups.items()):
+            continue  # sitting, lying: not the wearer's usual posture, not a neutral to trust blindly
         upright.append((n0, n1))
         bend_hi = min(size, n1 + int(round(settings.auto_bend_within_s * frame_rate_hz)))
         bends = [find_bend(f, ups[side], n1, bend_hi, frame_rate_hz=frame_rate_hz, settings=settings)
@@ -202,6 +204,17 @@ def _automatic_neutral(frames: dict[str, CalibrationFrames], *, frame_rate_hz: f
         if all(forward):
             return (n0, n1), bend_hi
     return (upright[0] if upright else None), (upright[0][1] if upright else 0)
+
+
+def _typical_up(frames: dict[str, CalibrationFrames], stretches: list[tuple[int, int]]) -> dict[str, np.ndarray]:
+    """Each sensor's usual "up" while still: people at work are upright-ish most of the time, so
+    this finds "up" even for a sensor mounted upside down. Nominal x when nothing was still."""
+    typical = {}
+    for side, f in frames.items():
+        still = [f.gravity[a:b][f.valid[a:b]] for a, b in stretches]
+        g = np.concatenate(still) if still else np.empty((0, 3))
+        typical[side] = _unit(np.median(_unit(g), axis=0)) if len(g) else NOMINAL_UP
+    return typical
 
 
 def _window(sides: dict[str, SideCalibration], window_s, method: str) -> tuple[float, float] | None:

@@ -18,6 +18,9 @@ from processing.activity import MovementDetector
 from processing.align import Aligner, AlignedChunk, SideChunk, grid_rate_hz, side_gap_s
 from processing.alerts import Alert
 from processing.calibration import Calibration, CalibrationFrames, calibrate
+from processing.clock_sync import ClockSync, apply_clock, estimate_clock
+from processing.data_quality import (NON_WEAR_GYRO_DPS, NON_WEAR_MIN_S, NON_WEAR_TILT_DEG, DataQuality, long_gaps, mounting_notes,
+                                     saturation, still_spans)
 from processing.detectors import AlertCounter, posture_detectors
 from processing.filters import StreamingLowpass
 from processing.frame_table import FrameTable, build_frame_table, concat_tables
@@ -26,6 +29,7 @@ from processing.orientation import GravityFusion
 from processing.rest import NoRestDetector, ProlongedStaticDetector
 from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
+from processing.side_check import SideCheckEstimator, unavailable
 from processing.summary import summarise
 from sensors.samples import SIDES, Session
 from sensors.session_csv import read_session
@@ -113,7 +117,9 @@ class Engine:
                                       start_s=self.analysis_start_s)
         self.static = ProlongedStaticDetector(settings.alerts, counter)
         self.detectors = [*posture_detectors(settings.alerts, counter), self.no_rest, self.static]
+        self.side_check = SideCheckEstimator(frame_rate_hz=plan.frame_rate_hz)
         self.tables: list[FrameTable] = []
+        self.motionless: dict[str, list[np.ndarray]] = {side: [] for side in plan.sides}
 
     def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
         self.source.push(side, time_s, accel_g, gyro_dps)
@@ -128,15 +134,36 @@ class Engine:
         table = build_frame_table(time_s, frames, self.calibration,          # calibrate, angles, L/R
                                   moving=movement.moving, intensity_g=movement.intensity_g)
         self.tables.append(table)
+        self._watch_quality(frames)                                          # swap, non-wear evidence
         analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
         if not len(analysed):
             return []
         return [alert for d in self.detectors for alert in d.process(analysed)]  # alerts + guidance
 
+    def _watch_quality(self, frames: dict[str, SideFrames]) -> None:
+        self.side_check.update(frames, self.calibration)
+        for side, f in frames.items():
+            up = f.gravity @ self.calibration.sides[side].rotation[0]
+            tilt_deg = np.degrees(np.arccos(np.clip(up / np.maximum(np.linalg.norm(f.gravity, axis=1), 1e-9), -1, 1)))
+            self.motionless[side].append(f.valid & (f.gyro_abs_dps < NON_WEAR_GYRO_DPS) & (tilt_deg > NON_WEAR_TILT_DEG))
+
+    def data_quality(self, session: Session, *, clock: ClockSync | None, swapped: bool,
+                     time_s: np.ndarray) -> DataQuality:
+        sides = {side: self._side_info(session, side) for side in SIDES}
+        check = (self.side_check.result() if len(self.plan.sides) == 2
+                 else unavailable("only one sensor: nothing to compare"))
+        non_wear = {side: still_spans(time_s, np.concatenate(parts), min_s=NON_WEAR_MIN_S)
+                    for side, parts in self.motionless.items() if parts}
+        return DataQuality(
+            clock=clock, sides=check, swapped_on_request=swapped, mounting=mounting_notes(self.calibration),
+            saturation=saturation(session), non_wear={k: v for k, v in non_wear.items() if v},
+            long_gaps=long_gaps({side: info.gaps for side, info in sides.items()}),
+            skipped_rows=session.skipped_rows, warnings=session.warnings)
+
     def timeline(self) -> FrameTable:
         return concat_tables(self.tables)
 
-    def result(self, session: Session) -> AnalysisResult:
+    def result(self, session: Session, *, clock: ClockSync | None = None, swapped: bool = False) -> AnalysisResult:
         """Summary, alerts and timeline once every sample has been stepped through."""
         table = self.timeline()
         analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
@@ -149,7 +176,8 @@ class Engine:
             sides={side: self._side_info(session, side) for side in SIDES}, grid_rate_hz=self.plan.grid_rate_hz,
             calibration=self.calibration, summary=summary, alerts=tuple(alerts), settings=self.settings,
             timeline=table, warnings=session.warnings, skipped_rows=session.skipped_rows,
-            metadata=dict(session.metadata))
+            metadata=dict(session.metadata),
+            data_quality=self.data_quality(session, clock=clock, swapped=swapped, time_s=table.time_s))
 
     def _side_info(self, session: Session, side: str) -> SideInfo:
         samples = session.side(side)
@@ -215,19 +243,37 @@ def find_calibration(session: Session, plan: StreamPlan, settings: Settings,
 
 
 def analyze_session(session: Session, *, settings: Settings | None = None,
-                    calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0) -> AnalysisResult:
+                    calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0,
+                    swap_sides: bool = False) -> AnalysisResult:
     """Analyse a whole recorded session; the calibration window defaults to the file's."""
     settings = settings or Settings()
+    if swap_sides:
+        session = swap(session)
+    clock = None
+    if session.left is not None and session.right is not None:
+        clock = estimate_clock(session.left, session.right, settings.clock)     # shared clock
+        session = apply_clock(session, clock)
     plan = plan_for_session(session, settings)
     window = calibration_window_s or session.calibration_window_s
-    calibration = find_calibration(session, plan, settings, window)
+    calibration = find_calibration(session, plan, settings, window)            # body frames
     engine = Engine(plan, calibration, settings)
-    for _ in feed(engine, session, chunk_s=chunk_s):
+    for _ in feed(engine, session, chunk_s=chunk_s):                           # the method
         pass
-    return engine.result(session)
+    return engine.result(session, clock=clock, swapped=swap_sides)
 
 
-def analyze_file(path, *, settings: Settings | None = None,
-                 calibration_window_s: tuple[float, float] | None = None) -> AnalysisResult:
+def swap(session: Session) -> Session:
+    """Left and right exchanged (for sensors worn on the wrong sides)."""
+    import dataclasses
+
+    def relabel(samples, side):
+        return None if samples is None else dataclasses.replace(samples, side=side)
+
+    return dataclasses.replace(session, left=relabel(session.right, "left"), right=relabel(session.left, "right"))
+
+
+def analyze_file(path, *, settings: Settings | None = None, calibration_window_s: tuple[float, float] | None = None,
+                 swap_sides: bool = False) -> AnalysisResult:
     """Read a session CSV v1 file and analyse it."""
-    return analyze_session(read_session(path), settings=settings, calibration_window_s=calibration_window_s)
+    return analyze_session(read_session(path), settings=settings, calibration_window_s=calibration_window_s,
+                           swap_sides=swap_sides)

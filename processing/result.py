@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from processing.alerts import Alert
 from processing.calibration import Calibration
+from processing.data_quality import DataQuality
 from processing.frame_table import FrameTable
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.settings import Settings
@@ -42,6 +43,7 @@ class AnalysisResult:
     warnings: tuple[str, ...]
     skipped_rows: int
     metadata: dict[str, str]
+    data_quality: DataQuality
 
     def to_json_dict(self) -> dict:
         return {
@@ -54,7 +56,7 @@ class AnalysisResult:
             "summary": _summary_json(self.summary),
             "alerts": [a.to_json() for a in self.alerts],
             "settings": self.settings.as_dict(),
-            "data_quality": {"skipped_rows": self.skipped_rows, "warnings": list(self.warnings)},
+            "data_quality": self.data_quality.to_json(),
             "metadata": dict(self.metadata),
             "note": NOT_MEDICAL_ADVICE,
         }

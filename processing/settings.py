@@ -57,8 +57,8 @@ class CalibrationSettings:
     bend_max_s: float = 15.0
     # Automatic search looks this far into the session for neutral + bend.
     auto_search_s: float = 600.0
-    # Automatic: a neutral counts when "up" is within this of the nominal x axis (mounting errors
-    # of tens of degrees pass; a sensor on its side or upside down needs an explicit window) ...
+    # Automatic: a neutral counts when "up" is within this of the sensor's usual "up" while
+    # still (sitting or lying stretches are passed over) ...
     auto_upright_max_deg: float = 45.0
     # ... and the protocol's bend follows it within this long ...
     auto_bend_within_s: float = 30.0
@@ -118,12 +118,28 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class ClockSettings:
+    """Offset and drift between the two sensors' clocks, found from shared turning."""
+
+    window_s: float = 300.0
+    # The first window searches this far either way; later ones follow the fitted line.
+    coarse_search_s: float = 30.0
+    fine_search_s: float = 1.0
+    # A window counts when the normalised cross-correlation peak reaches this.
+    min_correlation: float = 0.5
+    # Correct only when the clocks disagree by more than this somewhere in the session: frames
+    # are 0.1 s, and a few tens of ms is below what any rule can see.
+    min_error_s: float = 0.02
+
+
+@dataclass(frozen=True)
 class Settings:
     align: AlignSettings = field(default_factory=AlignSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    clock: ClockSettings = field(default_factory=ClockSettings)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

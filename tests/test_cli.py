@@ -126,3 +126,11 @@ def test_simulate_command_writes_a_readable_session(tmp_path):
     assert main(["analyze", str(out), "-o", str(tmp_path / "a.json"), "--quiet"]) == 0
     kinds = [a["kind"] for a in json.loads((tmp_path / "a.json").read_text())["alerts"]]
     assert kinds == ["severe_flexion"]
+
+
+def test_swap_sides_option(lean_session, tmp_path):
+    out = tmp_path / "o.json"
+    assert main(["analyze", str(lean_session), "--swap-sides", "-o", str(out), "--quiet"]) == 0
+    data = json.loads(out.read_text())
+    assert data["data_quality"]["sides"]["swapped_on_request"] is True
+    assert {"clock", "sides", "mounting", "saturation", "non_wear", "long_gaps", "notes"} <= set(data["data_quality"])

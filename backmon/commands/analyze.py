@@ -17,6 +17,9 @@ def add_parser(commands) -> None:
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
     p.add_argument("--calibrate", metavar="START:END", type=time_span,
                    help="calibration window in seconds on the file's time axis (overrides the file's)")
+    p.add_argument("--swap-sides", action="store_true",
+                   help="exchange left and right (sensors worn on the wrong sides; the analysis says when it "
+                        "sees this)")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
     p.set_defaults(run=run)
 
@@ -29,7 +32,8 @@ def run(args) -> int:
 
     settings = load_settings(args.config)
     session = read_session(args.session)
-    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate)
+    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
+                             swap_sides=args.swap_sides)
     if args.json:
         result.write_json(args.json)
     if args.timeline:

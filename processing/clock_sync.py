@@ -1,0 +1,124 @@
+"""Clock offset and drift between the two sensors, found from movements they share.
+
+Both sensors ride on nearly one rigid segment, so they turn together: the magnitude of their
+angular rate is the same signal on two clocks. Cross-correlating it window by window gives the
+right sensor's clock error against the left one at several moments; a line through those gives
+the offset and the drift (ppm). The right side is then put on the left side's clock. Windows
+without enough shared movement (low correlation) are left out, and nothing is changed unless
+the error is large enough to matter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import correlate
+
+from processing.settings import ClockSettings
+from sensors.samples import Session, SideSamples
+
+GRID_HZ = 50.0  # |gyro| is compared at this rate; peaks are refined to a fraction of a step
+
+
+@dataclass(frozen=True)
+class ClockSync:
+    """right_clock(t) = t + offset_s + drift_ppm * 1e-6 * (t - t0_s), t on the left clock."""
+
+    offset_s: float | None
+    drift_ppm: float | None
+    t0_s: float
+    windows_used: int
+    windows_total: int
+    corrected: bool
+    note: str
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
+
+
+def _magnitude_on_grid(side: SideSamples, grid_s: np.ndarray) -> np.ndarray:
+    rate = np.linalg.norm(side.gyro_dps, axis=1)
+    return np.interp(grid_s, side.time_s, rate, left=0.0, right=0.0)
+
+
+def _window_lag(left: np.ndarray, right: np.ndarray, centre_lag: float, search: float) -> tuple[float, float]:
+    """Lag (s) of ``right`` behind ``left`` near ``centre_lag`` and its normalised correlation."""
+    a = left - left.mean()
+    b = right - right.mean()
+    scale = np.sqrt(np.sum(a * a) * np.sum(b * b))
+    if scale == 0:
+        return 0.0, 0.0
+    xc = correlate(b, a, mode="full", method="fft") / scale
+    lags = (np.arange(xc.size) - (a.size - 1)) / GRID_HZ
+    near = np.flatnonzero(np.abs(lags - centre_lag) <= search)
+    if near.size < 3:
+        return 0.0, 0.0
+    i = near[np.argmax(xc[near])]
+    lag = lags[i]
+    if 0 < i < xc.size - 1:  # parabolic refinement of the peak
+        y0, y1, y2 = xc[i - 1], xc[i], xc[i + 1]
+        denom = y0 - 2 * y1 + y2
+        if denom < 0:
+            lag += 0.5 * (y0 - y2) / denom / GRID_HZ
+    return float(lag), float(xc[i])
+
+
+def estimate_clock(left: SideSamples, right: SideSamples, settings: ClockSettings = ClockSettings()) -> ClockSync:
+    """Offset and drift of the right clock against the left, from shared turning."""
+    t0 = max(float(left.time_s[0]), float(right.time_s[0]))
+    t1 = min(float(left.time_s[-1]), float(right.time_s[-1]))
+    pad = settings.coarse_search_s
+    starts = np.arange(t0, max(t0, t1 - settings.window_s) + 1e-9, settings.window_s)
+    centres, lags = [], []
+    for start in starts:
+        grid = np.arange(start, min(start + settings.window_s, t1), 1.0 / GRID_HZ)
+        if grid.size < GRID_HZ * 30:
+            continue
+        predicted, search = _predict(centres, lags, start, settings)
+        # The right window is widened so any lag within the search fits inside it.
+        wide = np.arange(grid[0] - pad, grid[-1] + pad, 1.0 / GRID_HZ)
+        lag, corr = _window_lag(np.interp(wide, grid, _magnitude_on_grid(left, grid), left=0, right=0),
+                                _magnitude_on_grid(right, wide), predicted, search)
+        if corr >= settings.min_correlation:
+            centres.append(float(grid.mean()))
+            lags.append(lag)
+    return _fit(np.array(centres), np.array(lags), t0, t1, starts.size, settings)
+
+
+def _predict(centres: list[float], lags: list[float], at_s: float, settings: ClockSettings) -> tuple[float, float]:
+    if not lags:
+        return 0.0, settings.coarse_search_s
+    if len(lags) == 1:
+        return lags[0], settings.fine_search_s
+    slope, intercept = np.polyfit(centres, lags, 1)
+    return float(intercept + slope * at_s), settings.fine_search_s
+
+
+def _fit(centres: np.ndarray, lags: np.ndarray, t0: float, t1: float, total: int,
+         settings: ClockSettings) -> ClockSync:
+    if lags.size == 0:
+        return ClockSync(None, None, t0, 0, total, False,
+                         "the sensors never turned together clearly enough to compare their clocks")
+    if lags.size == 1:
+        offset, drift = float(lags[0]), 0.0
+    else:
+        slope, intercept = np.polyfit(centres - t0, lags, 1)
+        offset, drift = float(intercept), float(slope * 1e6)
+    worst = max(abs(offset), abs(offset + drift * 1e-6 * (t1 - t0)))
+    corrected = worst > settings.min_error_s
+    note = (f"right clock {offset:+.3f} s from the left at the start, drifting {drift:+.0f} ppm; "
+            + ("corrected" if corrected else "too small to matter, left as recorded"))
+    return ClockSync(offset, drift, t0, int(lags.size), total, corrected, note)
+
+
+def apply_clock(session: Session, sync: ClockSync) -> Session:
+    """The session with the right side's time stamps on the left side's clock."""
+    if not sync.corrected or session.right is None:
+        return session
+    b = sync.drift_ppm * 1e-6
+    t = session.right.time_s
+    # Invert right(t) = t + offset + b (t - t0) for t.
+    corrected = (t - sync.offset_s + b * sync.t0_s) / (1.0 + b)
+    return dataclasses.replace(session, right=dataclasses.replace(session.right, time_s=corrected))

@@ -38,9 +38,9 @@ class ClockSync:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
 
 
-def _magnitude_on_grid(side: SideSamples, grid_s: np.ndarray) -> np.ndarray:
-    rate = np.linalg.norm(side.gyro_dps, axis=1)
-    return np.interp(grid_s, side.time_s, rate, left=0.0, right=0.0)
+def _magnitude(side: SideSamples) -> np.ndarray:
+    g = side.gyro_dps
+    return np.sqrt(g[:, 0] ** 2 + g[:, 1] ** 2 + g[:, 2] ** 2)
 
 
 def _window_lag(left: np.ndarray, right: np.ndarray, centre_lag: float, search: float) -> tuple[float, float]:
@@ -72,6 +72,7 @@ def estimate_clock(left: SideSamples, right: SideSamples, settings: ClockSetting
     pad = settings.coarse_search_s
     starts = np.arange(t0, max(t0, t1 - settings.window_s) + 1e-9, settings.window_s)
     centres, lags = [], []
+    left_rate, right_rate = _magnitude(left), _magnitude(right)
     for start in starts:
         grid = np.arange(start, min(start + settings.window_s, t1), 1.0 / GRID_HZ)
         if grid.size < GRID_HZ * 30:
@@ -79,8 +80,9 @@ def estimate_clock(left: SideSamples, right: SideSamples, settings: ClockSetting
         predicted, search = _predict(centres, lags, start, settings)
         # The right window is widened so any lag within the search fits inside it.
         wide = np.arange(grid[0] - pad, grid[-1] + pad, 1.0 / GRID_HZ)
-        lag, corr = _window_lag(np.interp(wide, grid, _magnitude_on_grid(left, grid), left=0, right=0),
-                                _magnitude_on_grid(right, wide), predicted, search)
+        on_grid = np.interp(grid, left.time_s, left_rate, left=0.0, right=0.0)
+        lag, corr = _window_lag(np.interp(wide, grid, on_grid, left=0.0, right=0.0),
+                                np.interp(wide, right.time_s, right_rate, left=0.0, right=0.0), predicted, search)
         if corr >= settings.min_correlation:
             centres.append(float(grid.mean()))
             lags.append(lag)

@@ -56,55 +56,63 @@ class GravityFusion:
 
 
 @numba.njit(cache=True)
-def _rotate(v, axis_angle):
-    """Rotate v by the rotation vector axis_angle (radians), Rodrigues' formula."""
-    angle = math.sqrt(axis_angle[0] ** 2 + axis_angle[1] ** 2 + axis_angle[2] ** 2)
+def _rotate(vx, vy, vz, rx, ry, rz):
+    """Rotate v by the rotation vector r (radians), Rodrigues' formula, on scalars."""
+    angle = math.sqrt(rx * rx + ry * ry + rz * rz)
     if angle < 1e-12:
-        return v
-    k = axis_angle / angle
+        return vx, vy, vz
+    kx, ky, kz = rx / angle, ry / angle, rz / angle
     c, s = math.cos(angle), math.sin(angle)
-    kxv = np.cross(k, v)
-    return v * c + kxv * s + k * np.dot(k, v) * (1.0 - c)
+    kv = (kx * vx + ky * vy + kz * vz) * (1.0 - c)
+    return (vx * c + (ky * vz - kz * vy) * s + kx * kv,
+            vy * c + (kz * vx - kx * vz) * s + ky * kv,
+            vz * c + (kx * vy - ky * vx) * s + kz * kv)
 
 
 @numba.njit(cache=True)
-def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):
+def _normalised(v):
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    return v[0] / n, v[1] / n, v[2] / n
+
+
+@numba.njit(cache=True)
+def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):  # noqa: C901 - one recursion
     gain, initial_gain, init_s, reject_rad, recovery_s = params[0], params[1], params[2], params[3], params[4]
     still_dps, still_s, bias_tau_s, bias_ki = params[5], params[6], params[7], params[8]
-    g = state[0:3].copy()
-    bias = state[3:6].copy()
+    gx, gy, gz, bx, by, bz = state[0], state[1], state[2], state[3], state[4], state[5]
     still_t, reject_t, since_init, ready = state[6], state[7], state[8], state[9]
     deg = math.pi / 180.0
     for k in range(accel.shape[0]):
-        a = accel[k]
-        norm = math.sqrt(a[0] ** 2 + a[1] ** 2 + a[2] ** 2)
-        w = gyro[k] - bias
+        ax, ay, az = accel[k, 0], accel[k, 1], accel[k, 2]
+        norm = math.sqrt(ax * ax + ay * ay + az * az)
+        wx, wy, wz = gyro[k, 0] - bx, gyro[k, 1] - by, gyro[k, 2] - bz
         if reset[k] or ready == 0.0:
             if norm > 0.1:  # start from the accelerometer; without one, wait for a usable sample
-                g = a / norm
+                gx, gy, gz = ax / norm, ay / norm, az / norm
                 since_init, reject_t, ready = 0.0, 0.0, 1.0
         else:
             # A world-fixed direction seen from a frame turning at w moves by -w dt.
-            g = _rotate(g, -w * deg * dt)
-            g = g / math.sqrt(g[0] ** 2 + g[1] ** 2 + g[2] ** 2)
+            step = -deg * dt
+            gx, gy, gz = _normalised(_rotate(gx, gy, gz, wx * step, wy * step, wz * step))
             # Still: learn the whole bias vector (x-io Fusion's offset correction).
-            if math.sqrt(w[0] ** 2 + w[1] ** 2 + w[2] ** 2) < still_dps:
+            if math.sqrt(wx * wx + wy * wy + wz * wz) < still_dps:
                 still_t += dt
             else:
                 still_t = 0.0
             if still_t >= still_s:
-                bias += (gyro[k] - bias) * (dt / bias_tau_s)
+                f = dt / bias_tau_s
+                bx += (gyro[k, 0] - bx) * f
+                by += (gyro[k, 1] - by) * f
+                bz += (gyro[k, 2] - bz) * f
             since_init += dt
             k_gain = gain
             if since_init < init_s:
                 k_gain = initial_gain - (initial_gain - gain) * since_init / init_s
             if norm > 0.1:
-                an = a / norm
-                err = np.cross(g, an)
                 # Corrections weigh the raw specific force, not its direction: over any periodic
                 # movement (walking) its mean is gravity, so the estimate follows it without bias.
-                err_lin = np.cross(g, a)
-                angle = math.atan2(math.sqrt(err[0] ** 2 + err[1] ** 2 + err[2] ** 2), np.dot(g, an))
+                ex, ey, ez = gy * az - gz * ay, gz * ax - gx * az, gx * ay - gy * ax
+                angle = math.atan2(math.sqrt(ex * ex + ey * ey + ez * ez), gx * ax + gy * ay + gz * az)
                 rejected = angle > reject_rad and since_init >= init_s
                 if rejected:
                     reject_t += dt
@@ -113,13 +121,15 @@ def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):
                 # Rejected for too long (x-io's recovery trigger): stop rejecting, at the normal
                 # gain, until the measurement agrees again.
                 if not rejected or reject_t > recovery_s:
-                    g = _rotate(g, err_lin * (k_gain * dt))
-                    g = g / math.sqrt(g[0] ** 2 + g[1] ** 2 + g[2] ** 2)
+                    c = k_gain * dt
+                    gx, gy, gz = _normalised(_rotate(gx, gy, gz, ex * c, ey * c, ez * c))
                     if since_init >= init_s and not rejected:
                         # Steady correction err*gain balances a bias error (rad/s); integrate it.
-                        bias += err_lin * (gain / deg) * (bias_ki * dt)
-        gravity_out[k] = g
-        gyro_out[k] = gyro[k] - bias
-    state[0:3] = g
-    state[3:6] = bias
+                        b = (gain / deg) * (bias_ki * dt)
+                        bx += ex * b
+                        by += ey * b
+                        bz += ez * b
+        gravity_out[k, 0], gravity_out[k, 1], gravity_out[k, 2] = gx, gy, gz
+        gyro_out[k, 0], gyro_out[k, 1], gyro_out[k, 2] = gyro[k, 0] - bx, gyro[k, 1] - by, gyro[k, 2] - bz
+    state[0], state[1], state[2], state[3], state[4], state[5] = gx, gy, gz, bx, by, bz
     state[6], state[7], state[8], state[9] = still_t, reject_t, since_init, ready

@@ -20,3 +20,17 @@ class SessionFileError(BackmonError):
 
 class MalformedPacket(BackmonError):
     """Notification bytes that do not decode under a device profile."""
+
+
+class UsageError(BackmonError):
+    """Arguments that cannot be used as given (text that is not hex, a missing rate)."""
+
+
+class UnsupportedRate(UsageError):
+    """A sample rate the device cannot be configured to; names the rates it can do."""
+
+    def __init__(self, device: str, rate_hz: float, rates_hz: tuple[float, ...]) -> None:
+        self.rate_hz = rate_hz
+        self.rates_hz = rates_hz
+        choices = ", ".join(f"{r:g}" for r in rates_hz)
+        super().__init__(f"{device} cannot stream at {rate_hz:g} Hz; choose one of {choices} Hz")

@@ -17,6 +17,25 @@ EPOCH_THRESHOLD_S = 1e9
 
 
 @dataclass(frozen=True)
+class ImuSample:
+    """One six-axis sample as a device profile decodes it from notification bytes.
+
+    Specific force in g (gravity included) and angular rate in degrees/s, in the sensor's own
+    axes. device_time_s is the sensor's clock where the device sends one (None otherwise);
+    seq is the device's packet counter where it sends one (samples of one packet share it).
+    """
+
+    ax_g: float
+    ay_g: float
+    az_g: float
+    gx_dps: float
+    gy_dps: float
+    gz_dps: float
+    device_time_s: float | None = None
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
 class SideSamples:
     """One sensor's stream, sorted by time, on the file's time axis.
 

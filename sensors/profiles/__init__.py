@@ -1,7 +1,8 @@
 """Device profiles: one module per sensor family, one frozen ``DeviceProfile`` row each.
 
 ``PROFILES`` maps a family name to its row: ``witmotion`` (WT901BLECL, BWT901BLE5.0,
-WT9011DCL) and ``movesense`` (GATT SensorData Protocol, IMU6). Nothing here imports a
+WT9011DCL), ``movesense`` (GATT SensorData Protocol, IMU6) and ``backmon`` (the project's own
+format for DIY boards, firmware_notes/backmon-gatt-profile.md). Nothing here imports a
 Bluetooth stack; the live monitor drives a connection with these rows like this:
 
     profile = profile_for_name(device.name)        # or PROFILES["movesense"]; matches(name)
@@ -35,7 +36,7 @@ Command builders and parsers for virtual sensors live in each module (``witmotio
 
 from __future__ import annotations
 
-from sensors.profiles import movesense, witmotion
+from sensors.profiles import backmon, movesense, witmotion
 from sensors.profiles.base import (
     BATTERY_LEVEL_UUID,
     BATTERY_SERVICE_UUID,
@@ -53,6 +54,7 @@ from sensors.profiles.base import (
 PROFILES: dict[str, DeviceProfile] = {
     witmotion.PROFILE.name: witmotion.PROFILE,
     movesense.PROFILE.name: movesense.PROFILE,
+    backmon.PROFILE.name: backmon.PROFILE,
 }
 
 __all__ = ["BATTERY_LEVEL_UUID", "BATTERY_SERVICE_UUID", "PROFILES", "BatteryAccess", "BatteryReading",

@@ -137,6 +137,11 @@ class Aligner:
     def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
         self._buffers[side].push(time_s, accel_g, gyro_dps)
 
+    @property
+    def next_time_s(self) -> float:
+        """Time of the next grid point to be produced (how far the grid has got)."""
+        return self.start_s + self._next_k / self.rate_hz
+
     def gaps(self, side: str) -> list[Gap]:
         return list(self._buffers[side].gaps)
 

@@ -10,6 +10,7 @@ recorded file in large slices. Both end in the same ``AnalysisResult``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,8 +245,11 @@ def find_calibration(session: Session, plan: StreamPlan, settings: Settings,
 
 def analyze_session(session: Session, *, settings: Settings | None = None,
                     calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0,
-                    swap_sides: bool = False) -> AnalysisResult:
-    """Analyse a whole recorded session; the calibration window defaults to the file's."""
+                    swap_sides: bool = False, progress: Callable[[float], None] | None = None) -> AnalysisResult:
+    """Analyse a whole recorded session; the calibration window defaults to the file's.
+
+    ``progress`` (optional) is called with the fraction of the session done after each chunk.
+    """
     settings = settings or Settings()
     if swap_sides:
         session = swap(session)
@@ -257,8 +261,10 @@ def analyze_session(session: Session, *, settings: Settings | None = None,
     window = calibration_window_s or session.calibration_window_s
     calibration = find_calibration(session, plan, settings, window)            # body frames
     engine = Engine(plan, calibration, settings)
+    span_s = max(_duration_s(session), 1e-9)
     for _ in feed(engine, session, chunk_s=chunk_s):                           # the method
-        pass
+        if progress is not None:
+            progress(min(1.0, (engine.source.aligner.next_time_s - plan.start_s) / span_s))
     return engine.result(session, clock=clock, swapped=swap_sides)
 
 

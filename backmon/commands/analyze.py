@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from backmon.args import time_span
+from backmon.progress import progress_bar
 
 
 def add_parser(commands) -> None:
@@ -20,11 +21,14 @@ def add_parser(commands) -> None:
     p.add_argument("--swap-sides", action="store_true",
                    help="exchange left and right (sensors worn on the wrong sides; the analysis says when it "
                         "sees this)")
+    p.add_argument("--report", metavar="OUT.html", help="write the HTML report (as 'backmon report' does)")
+    p.add_argument("--figures", metavar="DIR", help="write each report figure as a PNG file into DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from backmon.commands.report import write_outputs
     from backmon.text import render_summary
     from processing import analyze_session, load_settings
     from processing.frame_table import write_timeline_csv
@@ -32,12 +36,14 @@ def run(args) -> int:
 
     settings = load_settings(args.config)
     session = read_session(args.session)
-    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
-                             swap_sides=args.swap_sides)
+    with progress_bar(f"analysing {args.session}", quiet=args.quiet) as update:
+        result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
+                                 swap_sides=args.swap_sides, progress=update)
     if args.json:
         result.write_json(args.json)
     if args.timeline:
         write_timeline_csv(result.timeline, args.timeline)
+    write_outputs(result, session, report=args.report, figures=args.figures)
     if not args.quiet:
         print(render_summary(result))
     for warning in session.warnings:

@@ -1,0 +1,171 @@
+"""Many sessions at once: in parallel processes here, or on a Dask cluster.
+
+Each session is independent, so the unit of work is one file: a worker reads it, analyses it
+and sends back the figures and the JSON text; only the parent writes files. What crosses to a
+worker is a path and the settings; what comes back is a result. A failure in one session is
+kept as its row and never stops the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from sensors.errors import BackmonError
+
+# Libraries that start their own thread pools; a batch worker gets one thread each, so that the
+# workers (one per core) and not threads share the machine.
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+SUMMARY_COLUMNS = ("session", "status", "duration_s", "worn_s", "minutes_over_30", "minutes_over_60",
+                   "lateral_over_10_s", "bends_over_45", "moving_s", "breaks", "alerts", "sustained_flexion",
+                   "severe_flexion", "sustained_lateral_bend", "lr_asymmetry", "no_rest", "prolonged_static",
+                   "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "calibration", "error")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    row: dict
+    analysis_json: str | None  # None when the session failed
+
+
+def find_sessions(patterns: Iterable[str]) -> list[Path]:
+    """Session files named by directories (every *.csv below), globs or plain paths."""
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.csv") if p.is_file())
+        elif any(ch in pattern for ch in "*?["):
+            found += sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        else:
+            found.append(path)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise BackmonError(f"no session files found in {', '.join(patterns)}")
+    return unique
+
+
+def limit_threads() -> None:
+    """Run in each worker before any analysis: one thread per library."""
+    for name in THREAD_ENV:
+        os.environ[name] = "1"
+
+
+def analyse_one(path: str, settings_data: dict | None = None) -> Outcome:
+    """Analyse one session file; failures become a row, not an exception."""
+    limit_threads()
+    from processing import analyze_file
+    from processing.settings import settings_from_dict
+
+    try:
+        settings = settings_from_dict(settings_data or {})
+        result = analyze_file(path, settings=settings)
+    except BackmonError as err:
+        return Outcome(path, {"session": path, "status": "failed", "error": str(err)}, None)
+    except (OSError, ValueError) as err:  # unreadable file, or a value the engine could not use
+        return Outcome(path, {"session": path, "status": "failed", "error": f"{path}: {err}"}, None)
+    data = result.to_json_dict()
+    return Outcome(path, _row(path, data), json.dumps(_json_safe(data), indent=2))
+
+
+def _row(path: str, data: dict) -> dict:
+    s, lr = data["summary"], data["summary"]["left_right"]
+    row = {"session": path, "status": "ok", "duration_s": data["duration_s"], "worn_s": s["worn_s"],
+           "minutes_over_30": s["minutes_over_30"], "minutes_over_60": s["minutes_over_60"],
+           "lateral_over_10_s": s["lateral_over_10_s"], "bends_over_45": s["bends_over_45"],
+           "moving_s": s["moving_s"], "breaks": len(s["breaks"]), "alerts": len(data["alerts"]),
+           "lr_flexion_diff_mean_deg": lr["flexion_diff_mean_deg"], "lr_lateral_diff_mean_deg": lr["lateral_diff_mean_deg"],
+           "calibration": data["calibration"]["method"], "error": ""}
+    row.update(s["alerts_by_kind"])
+    return row
+
+
+def _json_safe(data):
+    from processing.result import _finite
+
+    return _finite(data)
+
+
+def run_local(paths: list[Path], *, jobs: int, settings_data: dict | None) -> Iterator[Outcome]:
+    """Outcomes as they finish, from ``jobs`` worker processes (in this process when jobs is 1)."""
+    if jobs <= 1:
+        for path in paths:
+            yield analyse_one(str(path), settings_data)
+        return
+    limit_threads()
+    _warm_up()  # forked workers inherit the imported libraries and the loaded fusion kernel
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(method)) as pool:
+        futures = [pool.submit(analyse_one, str(path), settings_data) for path in paths]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _warm_up() -> None:
+    import numpy as np
+
+    from processing.orientation import GravityFusion
+    from processing.settings import FusionSettings
+
+    GravityFusion(rate_hz=10.0, settings=FusionSettings()).process(
+        np.ones((2, 3)), np.zeros((2, 3)), reset=np.zeros(2, dtype=bool))
+
+
+def run_dask(paths: list[Path], *, address: str, settings_data: dict | None) -> Iterator[Outcome]:
+    """Outcomes from an existing Dask distributed cluster (workers must see the same paths)."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise BackmonError("--dask needs the cluster extra: pip install 'backmon[cluster]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise BackmonError(f"cannot reach the Dask scheduler at {address}: {err}") from None
+    with client:
+        futures = client.map(analyse_one, [str(p) for p in paths], settings_data=settings_data, pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
+
+
+def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
+                  on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    """Per-session JSON files and summary.csv in ``out_dir``; returns every outcome in input order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = []
+    for outcome in outcomes:
+        if outcome.analysis_json is not None:
+            (out_dir / f"{_stem(outcome.path, done)}.json").write_text(outcome.analysis_json + "\n", encoding="utf-8")
+        done.append(outcome)
+        on_each(outcome)
+    done.sort(key=lambda o: o.path)
+    with open(out_dir / "summary.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for outcome in done:
+            writer.writerow({k: _cell(v) for k, v in outcome.row.items()})
+    return done
+
+
+def _stem(path: str, done: list[Outcome]) -> str:
+    """Output name from the session's file name, made unique when two sessions share one."""
+    stem = Path(path).stem
+    taken = {Path(o.path).stem for o in done}
+    return stem if stem not in taken else f"{stem}-{abs(hash(path)) % 10**6:06d}"
+
+
+def _cell(value):
+    """Spreadsheets run text that starts with = + - @ as a formula: neutralise, numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,62 @@
+"""``backmon batch``: many sessions, in parallel processes or on a Dask cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from backmon.progress import progress_bar
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser(
+        "batch", help="analyse many sessions in parallel",
+        description="Analyse every session found (directories are searched for *.csv; globs are expanded). "
+                    "Writes one JSON per session and summary.csv to --out. A session that fails is listed at the "
+                    "end and does not stop the others; the exit status is 2 if any failed.")
+    p.add_argument("inputs", nargs="+", metavar="DIR_OR_GLOB", help="directories, globs or session files")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="worker processes (default: the number of cores)")
+    p.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                   help="run on an existing Dask distributed cluster (e.g. tcp://10.0.0.5:8786) instead of "
+                        "local processes; workers must see the same file paths (needs backmon[cluster])")
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no per-session lines")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import os
+    import tomllib
+
+    from backmon.batch import find_sessions, limit_threads, run_dask, run_local, write_outputs
+
+    limit_threads()  # before numpy and friends start their thread pools, here and in the workers
+    from processing import load_settings
+
+    settings_data = None
+    if args.config:
+        load_settings(args.config)  # validates, with one-line errors
+        with open(args.config, "rb") as handle:
+            settings_data = tomllib.load(handle)
+    paths = find_sessions(args.inputs)
+    jobs = args.jobs or os.cpu_count() or 1
+    if args.dask:
+        outcomes = run_dask(paths, address=args.dask, settings_data=settings_data)
+    else:
+        outcomes = run_local(paths, jobs=jobs, settings_data=settings_data)
+    with progress_bar("sessions", quiet=args.quiet, total=len(paths)) as update:
+        count = [0]
+
+        def each(outcome) -> None:
+            count[0] += 1
+            update(count[0])
+
+        done = write_outputs(outcomes, Path(args.out), on_each=each)
+    failed = [o for o in done if o.row["status"] != "ok"]
+    if not args.quiet:
+        print(f"analysed {len(done) - len(failed)} of {len(done)} sessions; results in {args.out}")
+    for outcome in failed:
+        print(f"backmon: failed: {outcome.row['error']}", file=sys.stderr)
+    return 2 if failed else 0

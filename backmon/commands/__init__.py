@@ -6,4 +6,5 @@ To add a command, write its module and list it in ``COMMANDS`` (the order is the
 COMMANDS = (
     "analyze",
     "simulate",
+    "decode",
 )

@@ -3,17 +3,21 @@
     python benchmarks/bench_analyze.py --minutes 60
 
 Prints seconds for: simulating + writing the session (setup, not measured against anything),
-pandas.read_csv(path, comment="#") alone, backmon's reader alone, and the whole analysis (read,
-process, JSON). Ratios against the pandas read are what to compare across machines.
+pandas.read_csv(path, comment="#") alone, backmon's reader alone, the whole analysis (read,
+process, JSON), and for comparison a per-sample AHRS (imufusion, x-io Fusion) over the same
+samples of both sensors, plus the peak memory of the process. Ratios against the pandas read
+are what to compare across machines.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from processing import analyze_session
@@ -26,6 +30,23 @@ def _timed(fn):
     start = time.perf_counter()
     value = fn()
     return time.perf_counter() - start, value
+
+
+def _imufusion_s(session) -> float | None:
+    """Seconds for x-io Fusion's per-sample AHRS over both sensors (None if not installed)."""
+    try:
+        import imufusion
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    for side in (session.left, session.right):
+        ahrs = imufusion.Ahrs()
+        rate_hz = 1.0 / float(np.median(np.diff(side.time_s)))
+        ahrs.set_settings(imufusion.AhrsSettings(sample_rate=rate_hz, gain=0.5))
+        for gyro, accel in zip(side.gyro_dps, side.accel_g):
+            ahrs.update_no_magnetometer(gyro, accel)
+            ahrs.get_gravity()  # what backmon gets out of its fusion, per sample
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -48,6 +69,11 @@ def main() -> None:
     print(f"pandas.read_csv alone      {pandas_s:6.2f} s")
     print(f"backmon read_session       {read_s:6.2f} s  ({read_s / pandas_s:.2f}x pandas)")
     print(f"backmon analyze end to end {total_s:6.2f} s  ({total_s / pandas_s:.2f}x pandas)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process {peak_mb:.0f} MB (includes the simulator's and pandas' use)")
+    fusion_s = _imufusion_s(session)
+    if fusion_s is not None:
+        print(f"imufusion per-sample AHRS  {fusion_s:6.2f} s  (orientation alone, for comparison)")
 
 
 if __name__ == "__main__":

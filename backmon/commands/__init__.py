@@ -6,5 +6,6 @@ To add a command, write its module and list it in ``COMMANDS`` (the order is the
 COMMANDS = (
     "analyze",
     "simulate",
+    "report",
     "decode",
 )

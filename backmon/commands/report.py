@@ -1,0 +1,71 @@
+"""``backmon report``: a recorded session in; one self-contained HTML report (and PNG figures) out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from backmon.args import time_span
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("report", help="write an HTML report of a recorded session",
+                            description="Analyse a recorded session (CSV format v1) and write one self-contained "
+                                        "HTML file with the summary, figures, alerts and guidance. It opens in any "
+                                        "browser without network access and prints to PDF.")
+    p.add_argument("session", help="session CSV file (format backmon-session/1)")
+    p.add_argument("-o", "--out", metavar="OUT.html",
+                   help="report file to write (default: the session's name with .html, beside it)")
+    p.add_argument("--figures", metavar="DIR", help="also write each figure as a PNG file into DIR")
+    p.add_argument("--json", metavar="OUT", help="also write the analysis as JSON")
+    add_analysis_options(p)
+    p.set_defaults(run=run)
+
+
+def add_analysis_options(p) -> None:
+    """Options that change the analysis itself (shared with ``analyze``)."""
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--calibrate", metavar="START:END", type=time_span,
+                   help="calibration window in seconds on the file's time axis (overrides the file's)")
+    p.add_argument("--swap-sides", action="store_true",
+                   help="exchange left and right (sensors worn on the wrong sides)")
+
+
+def default_out(session: str) -> Path:
+    """``day1.csv`` -> ``day1.html`` beside it (never the session file itself)."""
+    path = Path(session)
+    return path.with_name(path.name + ".html") if path.suffix.lower() in (".html", ".htm") else path.with_suffix(".html")
+
+
+def write_outputs(result, session, *, report: str | None, figures: str | None) -> list[Path]:
+    """The report and/or the PNG figures for an analysed session; returns the paths written."""
+    from processing.report import time_axis, write_figures, write_report
+    from processing.plots import session_figures
+
+    if report:
+        files = write_report(result, report, marks=session.marks, figures_dir=figures)
+        return [files.html, *files.figures]
+    if figures:
+        return write_figures(session_figures(result, time_axis(result)), figures)
+    return []
+
+
+def run(args) -> int:
+    from processing import analyze_session, load_settings
+    from sensors.session_csv import read_session
+
+    settings = load_settings(args.config)
+    session = read_session(args.session)
+    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
+                             swap_sides=args.swap_sides)
+    out = Path(args.out) if args.out else default_out(args.session)
+    written = write_outputs(result, session, report=str(out), figures=args.figures)
+    if args.json:
+        result.write_json(args.json)
+    for warning in session.warnings:
+        print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
+    alerts = len(result.alerts)
+    print(f"wrote {written[0]} ({alerts} alert{'s' if alerts != 1 else ''})")
+    for path in written[1:]:
+        print(f"wrote {path}")
+    return 0

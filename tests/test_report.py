@@ -1,5 +1,5 @@
 """The session report: content equal to the analysis JSON, every alert with its guidance, figures,
-hostile metadata escaped, PNG export, envelopes for long sessions."""
+hostile metadata escaped, PNG export, envelopes for long sessions, and a real headless browser."""
 
 from __future__ import annotations
 
@@ -235,3 +235,33 @@ def test_time_axis_labels():
     assert epoch.label(1_767_600_000.0 + 60) == "08:01" and epoch.x(1_767_600_000.0 + 60) == 60
     elapsed = TimeAxis.for_session(time_base="relative", first_s=0.0, started_at="not a date")
     assert elapsed.label(3725.0, seconds=True) == "1:02:05" and "since the start" in elapsed.name
+
+
+def test_report_in_headless_chromium_has_no_errors_and_a_first_screen(made):
+    from backmon.browser import DESKTOP, PHONE, check_page, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    import matplotlib.image
+
+    for view, page in zip((DESKTOP, PHONE), check_page(made["html_path"], (DESKTOP, PHONE))):
+        assert page.errors == (), page.errors
+        assert page.title == "Back posture report: all_kinds.csv"
+        shot = made["root"] / "shot.png"
+        shot.write_bytes(page.screenshot_png)
+        pixels = matplotlib.image.imread(shot)[..., :3]
+        assert pixels.shape[:2] == (view.height_px * (2 if view.mobile else 1), view.width_px * (2 if view.mobile else 1))
+        # Not blank: text and boxes on white, several distinct shades.
+        assert pixels.std() > 0.05 and (pixels.mean(axis=2) < 0.3).mean() > 0.005
+
+
+def test_the_browser_check_sees_console_errors_and_failed_loads(tmp_path):
+    from backmon.browser import check_page, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    page = tmp_path / "broken.html"
+    page.write_text('<!doctype html><title>broken</title><script>console.error("boom")</script>'
+                    '<img src="missing.png">')
+    [check] = check_page(page)
+    assert any("boom" in e for e in check.errors) and any("missing.png" in e for e in check.errors)

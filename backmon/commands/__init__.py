@@ -7,5 +7,6 @@ COMMANDS = (
     "analyze",
     "simulate",
     "report",
+    "trends",
     "decode",
 )

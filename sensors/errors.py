@@ -34,3 +34,14 @@ class UnsupportedRate(UsageError):
         self.rates_hz = rates_hz
         choices = ", ".join(f"{r:g}" for r in rates_hz)
         super().__init__(f"{device} cannot stream at {rate_hz:g} Hz; choose one of {choices} Hz")
+
+
+class ImportFileError(BackmonError):
+    """Another tool's export that cannot be imported: names the file (and line where known)."""
+
+    def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")

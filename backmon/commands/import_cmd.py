@@ -1,0 +1,48 @@
+"""``backmon import``: other tools' exports (one recording per side) in; a session CSV out."""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(commands) -> None:
+    from sensors.importers import IMPORTERS
+
+    p = commands.add_parser(
+        "import", help="convert another tool's recordings into a session CSV",
+        description="Convert one recording per side from another tool (files or its zip export) "
+                    "into a session CSV (format backmon-session/1): units, axis order and time "
+                    "bases normalised, accelerometer and gyroscope merged, both sides on one time "
+                    "base.")
+    p.add_argument("--from", dest="tool", required=True, choices=sorted(IMPORTERS),
+                   help="the tool that made the files")
+    p.add_argument("--left", nargs="+", default=[], metavar="FILE",
+                   help="the left sensor's files (CSV files or a zip export)")
+    p.add_argument("--right", nargs="+", default=[], metavar="FILE",
+                   help="the right sensor's files (CSV files or a zip export)")
+    p.add_argument("--left-device", metavar="NAME",
+                   help="witmotion: the left sensor's name (or part of it) in a file with several")
+    p.add_argument("--right-device", metavar="NAME",
+                   help="witmotion: the right sensor's name (or part of it) in a file with several")
+    p.add_argument("-o", "--out", required=True, metavar="SESSION.csv", help="session CSV to write")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from sensors.errors import BackmonError
+    from sensors.importers import import_recording, read_inputs
+    from sensors.session_csv import write_session
+
+    if not args.left and not args.right:
+        raise BackmonError("import: give the files of at least one side (--left and/or --right)")
+    if (args.left_device or args.right_device) and args.tool != "witmotion":
+        raise BackmonError("import: --left-device and --right-device are for --from witmotion")
+    imported = import_recording(args.tool, read_inputs(args.left), read_inputs(args.right),
+                                left_device=args.left_device, right_device=args.right_device)
+    write_session(args.out, imported.left, imported.right, metadata=imported.metadata)
+    for note in imported.notes:
+        print(f"backmon: note: {note}", file=sys.stderr)
+    sides = [f"{side} {len(s)} samples" for side, s in (("left", imported.left),
+                                                        ("right", imported.right)) if s is not None]
+    print(f"wrote {args.out} ({', '.join(sides)}; {imported.metadata['time_alignment']})")
+    return 0

@@ -1,0 +1,127 @@
+"""phyphox (RWTH Aachen's phone sensor app): CSV export, usually a zip per experiment.
+
+Format (source: phyphox/phyphox-android ``DataExport.CsvFormat``; phyphox/phyphox-ios
+``ExperimentExportSet``): one CSV per export set (``Raw Data.csv`` for the single-sensor
+experiments, ``Accelerometer.csv`` / ``Gyroscope.csv`` for multi-sensor ones), header cells
+quoted, separator and decimal mark chosen by the user (comma/point, tab/point, semicolon/point,
+tab/comma, semicolon/comma), numbers like ``9.806650000E0``, ``NaN`` where a column is shorter::
+
+    "Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)","Absolute acceleration (m/s^2)"
+    "Time (s)","Gyroscope x (rad/s)","Gyroscope y (rad/s)","Gyroscope z (rad/s)","Absolute (rad/s)"
+
+``Time (s)`` counts from the experiment's start and stops while it is paused. The zip's
+``meta/time.csv`` maps it to wall-clock time: rows ``"event","experiment time","system time",
+"system time text"``, an event (START or PAUSE) at each start and pause, system time in Unix
+seconds. A sample at experiment time t after the START at (t0, wall0) happened at wall0 + t - t0,
+which also undoes pauses; both sides then share the phones' wall clocks. Without time.csv the
+times stay relative to the experiment's start (and the two sides cannot be put on one clock).
+"Acceleration without g" exports ``Linear Acceleration x (m/s^2)``: no gravity, refused.
+Acceleration "with g" is the specific force (about +9.81 m/s² upwards at rest), like Android.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensors.errors import ImportFileError
+from sensors.importers.inputs import InputFile
+from sensors.importers.streams import DEG_PER_RAD, G_MPS2, Recording, Stream, find_one, merge, single
+from sensors.importers.table import Table, read_table
+
+NAME = "phyphox"
+TIME = "Time (s)"
+ACCEL = tuple(f"Acceleration {a} (m/s^2)" for a in "xyz")
+GYRO = tuple(f"Gyroscope {a} (rad/s)" for a in "xyz")
+LINEAR = tuple(f"Linear Acceleration {a} (m/s^2)" for a in "xyz")
+TIME_CSV = ("event", "experiment time", "system time")
+_HINT = ("record with phyphox's 'Acceleration with g' and 'Gyroscope' experiments (or a "
+         "multi-sensor one) and give their exports")
+
+
+def _is_data_header(names: list[str]) -> bool:
+    return TIME in names
+
+
+def _is_time_header(names: list[str]) -> bool:
+    return all(n in names for n in TIME_CSV)
+
+
+def read_side(files: list[InputFile], *, side: str, device: str | None = None) -> Recording:
+    """One phone's phyphox export(s) (zip members or loose CSVs) as a Recording."""
+    notes: list[str] = []
+    time_maps = {f.container: _time_map(f) for f in files if f.basename.lower() == "time.csv"}
+    data_files = [f for f in files if f.basename.lower() not in ("time.csv", "device.csv")]
+    streams, both = [], None
+    for file in data_files:
+        table = read_table(file, is_header=_is_data_header,
+                           what="a phyphox CSV export (no \"Time (s)\" column)")
+        _refuse_linear(table)
+        if table.skipped_lines:
+            notes.append(f"{file.name}: skipped {table.skipped_lines} line(s) with a wrong "
+                         "number of fields")
+        time_s, clock = _wall_time(table.numbers(TIME), time_maps.get(file.container))
+        if table.has(*ACCEL) and table.has(*GYRO):  # a custom experiment with both in one set
+            both = (Stream("accel", time_s, _columns(table, ACCEL) / G_MPS2, clock, file.name),
+                    _columns(table, GYRO) * DEG_PER_RAD)
+        elif table.has(*ACCEL):
+            streams.append(Stream("accel", time_s, _columns(table, ACCEL) / G_MPS2, clock, file.name))
+        elif table.has(*GYRO):
+            streams.append(Stream("gyro", time_s, _columns(table, GYRO) * DEG_PER_RAD, clock,
+                                  file.name))
+        else:
+            notes.append(f"{file.name}: neither acceleration (with g) nor gyroscope; set aside")
+    device_name = "phone (phyphox)"
+    if both is not None and not streams:
+        return single(both[0], both[1], device=device_name, sources=(both[0].source,), notes=notes)
+    accel = find_one(streams, "accel", side=side, hint=_HINT)
+    gyro = find_one(streams, "gyro", side=side, hint=_HINT)
+    _check_one_clock(accel, gyro, files)
+    if accel.clock == "relative":
+        notes.append(f"{side}: no meta/time.csv (export the whole zip): times count from the "
+                     "experiment's start, not wall-clock time")
+    return merge(accel, gyro, device=device_name, sources=(accel.source, gyro.source), notes=notes)
+
+
+def _columns(table: Table, names: tuple[str, ...]) -> np.ndarray:
+    return np.column_stack([table.numbers(n) for n in names])
+
+
+def _refuse_linear(table: Table) -> None:
+    if table.has(*LINEAR) and not table.has(*ACCEL):
+        raise ImportFileError(table.source, "phyphox 'Acceleration without g' (linear "
+                              "acceleration) has no gravity, which backmon needs for the angles; "
+                              "record with 'Acceleration with g' and export that instead")
+
+
+def _time_map(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
+    """(experiment times, wall-clock Unix seconds) of the START events in meta/time.csv."""
+    table = read_table(file, is_header=_is_time_header,
+                       what="phyphox's meta/time.csv (columns event, experiment time, system time)")
+    starts = (table.texts("event").str.upper() == "START").to_numpy()
+    experiment_s = table.numbers("experiment time")[starts]
+    wall_s = table.numbers("system time")[starts]
+    ok = np.isfinite(experiment_s) & np.isfinite(wall_s)
+    if not ok.any():
+        raise ImportFileError(file.name, "no START event with a time; is this phyphox's "
+                              "meta/time.csv?")
+    order = np.argsort(experiment_s[ok], kind="stable")
+    return experiment_s[ok][order], wall_s[ok][order]
+
+
+def _wall_time(time_s: np.ndarray, time_map: tuple[np.ndarray, np.ndarray] | None):
+    """Experiment times on the wall clock (each after its START), or as they are."""
+    if time_map is None:
+        return time_s, "relative"
+    experiment_s, wall_s = time_map
+    start = np.clip(np.searchsorted(experiment_s, time_s, side="right") - 1, 0, None)
+    return wall_s[start] + (time_s - experiment_s[start]), "utc"
+
+
+def _check_one_clock(accel: Stream, gyro: Stream, files: list[InputFile]) -> None:
+    """Two experiments' relative times cannot be matched: they each start at 0."""
+    containers = {f.name: f.container for f in files}
+    if (accel.clock == gyro.clock == "relative"
+            and containers.get(accel.source) != containers.get(gyro.source)):
+        raise ImportFileError(gyro.source, f"comes from another export than {accel.source}, and "
+                              "without meta/time.csv their times cannot be matched; give the "
+                              "zip files as exported")

@@ -259,20 +259,23 @@ void loop() {
   if (!streaming) { delay(5); return; }
 
   uint64_t now = micros64();
-  if (now < nextSampleUs) return;
-  if (now >= nextSampleUs + periodUs) {
-    // Grid points were missed (the radio held us up): close the packet, restart the grid now.
-    if (!sendPacket()) packetSamples = 0;  // cannot keep it: its samples are lost, time shows it
-    nextSampleUs = now;
-    resetPacket(nextSampleUs);
+  if (now >= nextSampleUs) {
+    if (now >= nextSampleUs + periodUs) {
+      // Grid points were missed (the radio held us up): close the packet, restart the grid now.
+      if (!sendPacket()) packetSamples = 0;  // cannot keep it: its samples are lost, time shows it
+      nextSampleUs = now;
+      resetPacket(nextSampleUs);
+    }
+    if (packetSamples == 0) packetTimeUs = nextSampleUs;
+    readSample(packet + HEADER_LEN + packetSamples * SAMPLE_LEN);
+    packetSamples++;
+    nextSampleUs += periodUs;
   }
-  if (packetSamples == 0) packetTimeUs = nextSampleUs;
-  readSample(packet + HEADER_LEN + packetSamples * SAMPLE_LEN);
-  packetSamples++;
-  nextSampleUs += periodUs;
 
+  // Send when full, or as soon as the oldest sample is BATCH_AGE_US old. A full packet that
+  // the stack cannot take is dropped: the jump in device time shows the gap to the client.
   bool full = packetSamples == MAX_SAMPLES;
-  bool old = micros64() - packetTimeUs >= BATCH_AGE_US;
-  if ((full || old) && sendPacket()) resetPacket(nextSampleUs);
-  else if (full) { packetSamples = 0; resetPacket(nextSampleUs); }  // stack full: drop, time shows it
+  bool old = packetSamples > 0 && micros64() - packetTimeUs >= BATCH_AGE_US;
+  if ((full || old) && (sendPacket() || full)) resetPacket(nextSampleUs);
+  if (micros64() + 1500 < nextSampleUs) delay(1);  // let the CPU sleep between samples
 }

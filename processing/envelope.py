@@ -1,13 +1,16 @@
 """Min/max envelopes: long series shrunk for plotting without losing their peaks or gaps.
 
-An 8-hour session has 288,000 frames at 10 Hz, far more than a figure has pixels. Each bucket
-of consecutive frames becomes two points, its minimum and its maximum, in the order they
-occurred, so every peak (a deep bend held for a second) survives; a bucket with no data stays
-NaN, so gaps still break the line. Runs of a condition (no data, a break) are turned into
-(start_s, width_s) bars, merged where they sit closer than the figure can show.
+An 8-hour session has 288,000 frames at 10 Hz, far more than a figure has pixels. Consecutive
+frames are put in buckets, and each bucket keeps its minimum, maximum and mean: the figures
+draw the min/max envelope as a band, so every peak (a deep bend held for a second) survives,
+and the mean as a line. A bucket with no data stays NaN, so gaps still break the band. Runs of a
+condition (no data, a break) are turned into (start_s, width_s) bars, merged where they sit
+closer than the figure can show.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,42 +24,50 @@ def bucket_size(n: int, *, max_points: int) -> int:
     return int(np.ceil(n / (max_points // 2)))
 
 
-def envelope(time_s: np.ndarray, values: np.ndarray, *, max_points: int = 3000) -> tuple[np.ndarray, np.ndarray]:
-    """(time_s, values) shrunk to at most ``max_points`` points: each bucket's min and max.
+@dataclass(frozen=True)
+class Buckets:
+    """A series shrunk to buckets of ``size`` frames: each bucket's time span, min, max and mean.
 
-    time_s, values: (n,) arrays, values NaN where there is no data. Series short enough are
-    returned unchanged. An all-NaN bucket gives two NaN points at its first and last time.
+    Arrays are NaN where a bucket has no data. ``size`` 1 means the series was short enough to
+    keep as it is (then min = max = mean = the values).
+    """
+
+    size: int
+    start_s: np.ndarray
+    mid_s: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    mean: np.ndarray
+
+
+def buckets(time_s: np.ndarray, values: np.ndarray, *, max_points: int) -> Buckets:
+    """Min/max envelope and mean of ``values`` in at most ``max_points // 2`` buckets.
+
+    time_s: (n,) increasing, evenly spaced seconds; values: (n,) with NaN where there is no data.
     """
     n = values.size
     k = bucket_size(n, max_points=max_points)
     if k == 1:
-        return time_s, values
+        values = values.astype(float)
+        return Buckets(1, time_s, time_s, values, values, values)
     m = int(np.ceil(n / k))
-    pad = m * k - n
-    v = np.concatenate([values, np.full(pad, np.nan)]).reshape(m, k)
-    t = np.concatenate([time_s, np.full(pad, time_s[-1])]).reshape(m, k)
-    empty = np.all(np.isnan(v), axis=1)
-    lo_i = np.argmin(np.where(np.isnan(v), np.inf, v), axis=1)
-    hi_i = np.argmax(np.where(np.isnan(v), -np.inf, v), axis=1)
-    lo_i[empty], hi_i[empty] = 0, k - 1
-    first_i, second_i = np.minimum(lo_i, hi_i), np.maximum(lo_i, hi_i)
-    rows = np.arange(m)
-    out_t = np.column_stack([t[rows, first_i], t[rows, second_i]]).ravel()
-    out_v = np.column_stack([v[rows, first_i], v[rows, second_i]]).ravel()
-    return out_t, out_v
+    v = np.concatenate([values.astype(float), np.full(m * k - n, np.nan)]).reshape(m, k)
+    counts = np.sum(~np.isnan(v), axis=1)
+    empty = counts == 0
+    low = np.min(np.where(np.isnan(v), np.inf, v), axis=1)
+    high = np.max(np.where(np.isnan(v), -np.inf, v), axis=1)
+    mean = np.nansum(v, axis=1) / np.maximum(counts, 1)
+    for array in (low, high, mean):
+        array[empty] = np.nan
+    start = time_s[::k]
+    step = float(time_s[1] - time_s[0]) if n > 1 else 0.0
+    return Buckets(k, start, start + 0.5 * (k - 1) * step, low, high, mean)
 
 
 def bucket_mean(time_s: np.ndarray, values: np.ndarray, *, max_points: int = 1500) -> tuple[np.ndarray, np.ndarray]:
     """(bucket start times, bucket means ignoring NaN) for a share-like series (0..1)."""
-    n = values.size
-    k = bucket_size(n, max_points=2 * max_points)
-    m = int(np.ceil(n / k))
-    pad = m * k - n
-    v = np.concatenate([values.astype(float), np.full(pad, np.nan)]).reshape(m, k)
-    counts = np.sum(~np.isnan(v), axis=1)
-    sums = np.nansum(v, axis=1)
-    means = np.divide(sums, counts, out=np.full(m, np.nan), where=counts > 0)
-    return time_s[::k], means
+    b = buckets(time_s, values, max_points=2 * max_points)
+    return b.start_s, b.mean
 
 
 def spans(time_s: np.ndarray, mask: np.ndarray, *, frame_s: float, min_gap_s: float = 0.0,

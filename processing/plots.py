@@ -5,7 +5,8 @@ ISO 11226 zones shaded, alerts numbered as in the report's table, gaps and the c
 window shown), ``lr_difference`` (left minus right over time against the asymmetry limit),
 ``activity`` (moving share, breaks, per-side data gaps), ``zones`` (time in flexion zones) and
 ``bends_per_hour`` (bends past 45 deg per hour, through the session). Long series are drawn as
-min/max envelopes (``processing.envelope``), so an 8-hour session costs no more than a short one.
+min/max envelope bands with their mean as a line (``processing.envelope``), so an 8-hour
+session costs no more than a short one and its peaks still show.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from matplotlib.patches import Patch
 
 from processing import plot_style as style
 from processing.alerts import Alert
-from processing.envelope import bucket_mean, envelope, interval_spans, spans
+from processing.envelope import bucket_mean, buckets, interval_spans, spans
 from processing.episodes import hysteresis, runs
 from processing.frame_table import FrameTable
 from processing.plot_style import format_time_axis, message, styled
@@ -28,6 +29,10 @@ from processing.settings import ActivitySettings
 
 FIGURE_NAMES = ("timeline", "lr_difference", "activity", "zones", "bends_per_hour")
 FLEXION_KINDS = ("sustained_flexion", "severe_flexion")
+# Heights (axes fraction) for alert numbers in the timeline's alerts row, and how far apart
+# (share of the time axis) two numbers must be to share a height.
+LABEL_LEVELS = (0.62, 0.9, 1.18)
+LABEL_GAP = 0.015
 REST_KINDS = ("no_rest", "prolonged_static")
 
 
@@ -70,7 +75,7 @@ def timeline_figure(result: AnalysisResult, span: Span) -> Figure:
     """Alerts row, trunk + per-side flexion with zones, trunk + per-side lateral bend."""
     t, a = result.timeline, result.settings.alerts
     fig = Figure(figsize=(style.FIG_WIDTH_IN, 5.6))
-    grid = fig.add_gridspec(3, 1, height_ratios=(0.45, 3.0, 2.0), hspace=0.1)
+    grid = fig.add_gridspec(3, 1, height_ratios=(0.5, 3.0, 2.0), hspace=0.1)
     alerts_ax = fig.add_subplot(grid[0])
     flex = fig.add_subplot(grid[1], sharex=alerts_ax)
     lat = fig.add_subplot(grid[2], sharex=alerts_ax)
@@ -105,9 +110,20 @@ def timeline_figure(result: AnalysisResult, span: Span) -> Figure:
 
 
 def _side_lines(ax, x: np.ndarray, left: np.ndarray, right: np.ndarray, trunk: np.ndarray) -> None:
-    for values, colour, width in ((left, style.LEFT, 0.6), (right, style.RIGHT, 0.6), (trunk, style.TRUNK, 0.9)):
-        ex, ev = envelope(x, values, max_points=style.MAX_LINE_POINTS)
-        ax.plot(ex, ev, color=colour, lw=width, alpha=0.9 if colour == style.TRUNK else 0.7)
+    """Each sensor thin, the trunk on top; long sessions: the trunk's min/max band behind them."""
+    _series(ax, x, left, style.LEFT, 0.6, band=False)
+    _series(ax, x, right, style.RIGHT, 0.6, band=False)
+    _series(ax, x, trunk, style.TRUNK, 0.9, band=True)
+
+
+def _series(ax, x: np.ndarray, values: np.ndarray, colour: str, width: float, *, band: bool,
+            label: str | None = None) -> None:
+    """The series as a line; when too long to draw point by point, its bucket means as the line
+    and (with ``band``) its min/max envelope as a band, so peaks stay visible."""
+    b = buckets(x, values, max_points=style.MAX_LINE_POINTS)
+    if b.size > 1 and band:
+        ax.fill_between(b.mid_s, b.low, b.high, color=colour, alpha=0.22, lw=0)
+    ax.plot(b.mid_s, b.mean, color=colour, lw=width, alpha=0.9 if colour == style.TRUNK else 0.75, label=label)
 
 
 def _timeline_legend(a) -> list:
@@ -156,13 +172,19 @@ def _alerts_row(ax, span: Span, alerts: tuple[Alert, ...]) -> None:
         ax.spines[spine].set_visible(False)
     if not alerts:
         ax.text(0.0, 0.5, "  none", transform=ax.transAxes, va="center", color="#555555")
+    last_x = [-np.inf] * len(LABEL_LEVELS)  # the last number written on each level
     for number, alert in enumerate(alerts, start=1):
         colour = style.SEVERITY_COLOURS.get(alert.severity, style.WARNING)
         since, start = (float(v) for v in span.axis.x(np.array([alert.since_s, alert.start_s])))
         end = span.hi_x if alert.end_s is None else float(span.axis.x(alert.end_s))
-        ax.hlines(0.3, since, end, color=colour, lw=3, alpha=0.45)
-        ax.plot([start], [0.3], marker="v", color=colour, ms=6)
-        ax.text(start, 0.72, str(number), ha="center", va="center", fontsize=7, color=colour)
+        ax.hlines(0.25, since, end, color=colour, lw=3, alpha=0.45)
+        ax.plot([start], [0.25], marker="v", color=colour, ms=6)
+        # Numbers of alerts close together go on different levels instead of on top of each other.
+        free = [i for i, x in enumerate(last_x) if start - x >= LABEL_GAP * span.width_s]
+        level = free[0] if free else int(np.argmin(last_x))
+        last_x[level] = start
+        ax.text(start, LABEL_LEVELS[level], str(number), ha="center", va="center", fontsize=7, color=colour,
+                clip_on=False)
 
 
 def _alert_lines(axes, span: Span, alerts: tuple[Alert, ...], *, kinds: tuple[str, ...] | None) -> None:
@@ -204,8 +226,7 @@ def lr_difference_figure(result: AnalysisResult, span: Span) -> Figure:
     ax.axhline(0, color="#888888", lw=0.5)
     for values, colour, label in ((t.lr_flexion_diff_deg, style.FLEXION_DIFF, "forward tilt"),
                                   (t.lr_lateral_diff_deg, style.LATERAL_DIFF, "sideways tilt")):
-        ex, ev = envelope(x, values, max_points=style.MAX_LINE_POINTS)
-        ax.plot(ex, ev, color=colour, lw=0.8, label=f"{label}, left minus right")
+        _series(ax, x, values, colour, 0.8, band=True, label=f"{label}, left minus right")
     _no_data(ax, span, t.time_s, np.isnan(t.lr_flexion_diff_deg))
     _numbered_marks(ax, span, result.alerts, ("lr_asymmetry",))
     ax.set_ylim(-bound, bound)
@@ -325,7 +346,7 @@ def bends_figure(result: AnalysisResult, span: Span) -> Figure:
     """Bends past 45 deg per hour through the session, with the session's rate as a line."""
     fig = Figure(figsize=(5.0, 2.3))
     ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.22)
+    fig.subplots_adjust(left=0.14, right=0.93, top=0.9, bottom=0.22)
     if not len(result.timeline):
         message(ax, "no data")
         return fig

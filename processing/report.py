@@ -36,10 +36,13 @@ FIGURE_TEXT = {
                  "Forward bend (top) and sideways lean (bottom) of the trunk (black) and of each sensor (blue: left, "
                  "orange: right). Yellow: 20-60 deg, held only for a limited time (ISO 11226); red: beyond 60 deg "
                  "forward or 10 deg sideways. Numbered marks: alerts as in the table below, with a bar from when "
-                 "the posture began to when it ended. Grey: no data; hatched: the calibration routine."),
+                 "the posture began to when it ended. Grey: no data; hatched: the calibration routine. In long "
+                 "sessions each line is the average over a few seconds and the grey band around the trunk's "
+                 "line is its full range, so short deep bends still show."),
     "lr_difference": ("Left minus right",
                       "Difference between the two sides of the back (each relative to its own calibrated upright), "
-                      "forward and sideways. Shaded beyond the asymmetry limit; numbered: left/right alerts."),
+                      "forward and sideways (in long sessions: averages over a few seconds with their range as a band). "
+                      "Shaded beyond the asymmetry limit; numbered: left/right alerts."),
     "activity": ("Activity and breaks",
                  "Share of time moving (darker green: more), breaks (blue) and each sensor's data gaps (grey); "
                  "numbered: rest alerts."),

@@ -17,7 +17,7 @@ from markupsafe import escape
 from backmon.cli import main
 from processing import analyze_session
 from processing.alerts import KINDS
-from processing.envelope import envelope, spans
+from processing.envelope import buckets, spans
 from processing.plots import FIGURE_NAMES, bend_bins
 from processing.report import render_report
 from processing.report_format import TimeAxis
@@ -215,13 +215,16 @@ def test_envelope_keeps_peaks_and_gaps_within_the_point_budget():
     values = np.sin(time_s / 60.0)
     values[100_000] = 80.0  # a one-frame peak
     values[200_000:200_500] = np.nan  # a 50 s gap
-    t, v = envelope(time_s, values, max_points=3000)
-    assert len(v) <= 3000 and np.nanmax(v) == 80.0 and np.nanmin(v) == pytest.approx(-1.0, abs=1e-6)
-    gap = (t > 20_000 + 10) & (t < 20_050 - 10)
-    assert gap.any() and np.isnan(v[gap]).all()
-    assert np.all(np.diff(t[~np.isnan(t)]) >= 0)
-    short = values[:100]
-    assert envelope(time_s[:100], short)[1] is short  # short series unchanged
+    b = buckets(time_s, values, max_points=3000)
+    assert b.size == 192 and 2 * len(b.mean) <= 3000
+    assert np.nanmax(b.high) == 80.0 and np.nanmin(b.low) == pytest.approx(-1.0, abs=1e-6)
+    assert np.nanmax(b.mean) < 2.0  # one frame barely moves its bucket's mean
+    inside = (b.start_s >= 20_000) & (b.start_s + 19.2 <= 20_050)
+    assert inside.sum() == 2 and np.isnan(b.low[inside] + b.high[inside] + b.mean[inside]).all()
+    assert np.all(np.isfinite(b.mean[~inside]))  # partly covered buckets keep their data
+    assert np.all(np.diff(b.mid_s) > 0)
+    short = buckets(time_s[:100], values[:100], max_points=3000)
+    assert short.size == 1 and np.array_equal(short.mean, values[:100])  # short series unchanged
     bars = spans(time_s, np.isnan(values), frame_s=0.1, min_width_s=100.0)
     assert bars == [(20_000.0, 100.0)]
 

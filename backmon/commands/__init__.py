@@ -6,6 +6,7 @@ To add a command, write its module and list it in ``COMMANDS`` (the order is the
 COMMANDS = (
     "analyze",
     "import_cmd",  # the command "import" (a Python keyword, so not the module's name)
+    "batch",
     "simulate",
     "report",
     "trends",

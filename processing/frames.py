@@ -36,21 +36,17 @@ def make_frames(*, block: int, valid: np.ndarray, gravity: np.ndarray, gyro_dps:
     m = valid.size // block
     keep = valid.reshape(m, block, 1)
     count = keep[:, :, 0].sum(axis=1).astype(float)
-    safe = np.maximum(count, 1.0)[:, None]
-
-    def masked(x: np.ndarray) -> np.ndarray:  # invalid samples count as zero, whatever they hold
-        return np.where(keep, x.reshape(m, block, -1), 0.0)
-
-    def mean(x: np.ndarray) -> np.ndarray:
-        return masked(x).sum(axis=1) / safe
-
-    accel = masked(accel_lp_g)
+    # One masked sum over every quantity at once: invalid samples count as zero, whatever they hold.
+    stacked = np.concatenate([gravity, gyro_dps, np.linalg.norm(gyro_dps, axis=1)[:, None], accel_lp_g,
+                              accel_lp_g * accel_lp_g], axis=1)
+    sums = np.where(keep, stacked.reshape(m, block, -1), 0.0).sum(axis=1)
+    means = sums[:, :7] / np.maximum(count, 1.0)[:, None]
     return SideFrames(
-        gravity=mean(gravity),
-        gyro_dps=mean(gyro_dps),
-        gyro_abs_dps=mean(np.linalg.norm(gyro_dps, axis=1)[:, None])[:, 0],
-        accel_sum_g=accel.sum(axis=1),
-        accel_sumsq_g2=(accel * accel).sum(axis=1),
+        gravity=means[:, 0:3],
+        gyro_dps=means[:, 3:6],
+        gyro_abs_dps=means[:, 6],
+        accel_sum_g=sums[:, 7:10],
+        accel_sumsq_g2=sums[:, 10:13],
         count=count,
         valid=count >= 0.5 * block,
     )

@@ -29,11 +29,19 @@ def twist_events(time_s: np.ndarray, rate_dps: np.ndarray, *, frame_s: float, ra
     events = []
     for sign in (1.0, -1.0):
         # A turn is the stretch turning this way; it must get fast enough somewhere inside.
-        starts, ends = runs(sign * rate > 0.25 * rate_min_dps)
-        for lo, hi in zip(starts.tolist(), ends.tolist()):
-            segment = sign * rate[lo:hi]
-            angle = float(segment.sum() * frame_s)
-            if segment.max() >= rate_min_dps and angle >= angle_min_deg:
-                events.append(TwistEvent(float(time_s[lo]), float(time_s[hi - 1]), sign * angle,
-                                         float(segment.max())))
+        signed = sign * rate
+        starts, ends = runs(signed > 0.25 * rate_min_dps)
+        if starts.size == 0:
+            continue
+        angle = _per_run(np.add, signed, starts, ends) * frame_s
+        peak = _per_run(np.maximum, signed, starts, ends)
+        keep = (peak >= rate_min_dps) & (angle >= angle_min_deg)
+        events += [TwistEvent(float(time_s[a]), float(time_s[b - 1]), sign * float(x), float(p))
+                   for a, b, x, p in zip(starts[keep], ends[keep], angle[keep], peak[keep])]
     return sorted(events, key=lambda e: e.start_s)
+
+
+def _per_run(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """ufunc reduced over each run [start, end), vectorised (reduceat on start/end pairs)."""
+    padded = np.append(x, 0.0)  # an end may equal len(x)
+    return ufunc.reduceat(padded, np.column_stack([starts, ends]).ravel())[::2]

@@ -125,3 +125,12 @@ def test_one_sensor_only_analyses_posture_and_says_comparison_unavailable():
     lr = r.summary.left_right
     assert lr.available is False and lr.flexion_diff_mean_deg is None and "right sensor is missing" in lr.sentence
     assert r.sides["right"].present is False
+
+
+@pytest.mark.parametrize("rate_hz", [10.0, 13.0, 52.0, 1000.0])
+def test_rates_from_10_to_1000_hz(rate_hz):
+    sim, r = analyse(scenarios.severe_flexion(70, 25, rate_hz=rate_hz, seed=15, mount_deg=15))
+    assert kinds(r) == ["severe_flexion"]
+    assert abs(r.sides["left"].rate_hz - rate_hz) < 0.01 * rate_hz
+    [a] = r.alerts
+    assert abs(a.start_s - a.since_s - 4.0) <= 0.11 and abs(a.value - 70) < 2.0

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from sensors.errors import SessionFileError
-from sensors.samples import EPOCH_THRESHOLD_S, Mark, Session, SideSamples
+from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark, Session, SideSamples
+from sensors.session_checks import impossible_rows, screen_times
+from sensors.session_dialect import normalise_dialect
 
 from sensors.session_columns import FORMAT_ID, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 _MUST_BE_NUMBERS = tuple(c for c in REQUIRED_COLUMNS if c != "side")  # optional ones may be empty
@@ -367,7 +369,7 @@ def read_session(path: str | os.PathLike) -> Session:
     """
     source = os.fspath(path)
     source = source.decode(errors="replace") if isinstance(source, bytes) else source
-    raw = _read_bytes(path, source)
+    raw, dialect_notes = normalise_dialect(_read_bytes(path, source))
     buf = np.frombuffer(raw, np.uint8)
     lines = _split_lines(buf)
     meta = _parse_comments(raw, lines, source)
@@ -376,12 +378,16 @@ def read_session(path: str | os.PathLike) -> Session:
     table = _parse_table(buf, lines, good, names) if good.size else {}
     del raw, buf, lines  # free the file's bytes before the sides are assembled
     usable, codes, skipped, out = _check_rows(good, bad_fields, bad_bytes, table)
+    impossible, notes = impossible_rows(table, usable, good + 1)
+    usable, skipped, out = usable & ~impossible, skipped + int(impossible.sum()), out + notes
     if not usable.any():
         raise SessionFileError(source, f"no usable data rows: {_count(skipped, 'row')} skipped")
     median_s = np.median(table["time_s"][usable])
     time_base = "epoch" if median_s > EPOCH_THRESHOLD_S else "relative"
-    sides = [_build_side(name, table, np.flatnonzero(usable & (codes == i)), out)
-             for i, name in enumerate(("left", "right"))]
+    rows = {name: np.flatnonzero(usable & (codes == i)) for i, name in enumerate(SIDES)}
+    keep, notes = screen_times({n: (table["time_s"][r], good[r] + 1) for n, r in rows.items()}, source)
+    skipped, out = skipped + sum(int((~k).sum()) for k in keep.values()), out + notes
+    sides = [_build_side(name, table, rows[name][keep[name]], out) for name in SIDES]
     if sides[0] is None and sides[1] is None:
         raise SessionFileError(source, "no side has 2 or more usable samples")
     first_s = min(float(s.time_s[0]) for s in sides if s is not None)
@@ -396,7 +402,7 @@ def read_session(path: str | os.PathLike) -> Session:
         marks=tuple(Mark(_to_session_axis(t, time_base, first_s), text) for t, text in meta.marks),
         calibration_window_s=calibration or None,
         skipped_rows=skipped,
-        warnings=tuple(meta.warnings + out),
+        warnings=tuple(dialect_notes + meta.warnings + out),
     )
 
 

@@ -23,6 +23,9 @@ def add_parser(commands) -> None:
                         "sees this)")
     p.add_argument("--report", metavar="OUT.html", help="write the HTML report (as 'backmon report' does)")
     p.add_argument("--figures", metavar="DIR", help="write each report figure as a PNG file into DIR")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a file the reader had to fix (rows skipped, rows sorted, a spreadsheet's "
+                        "format converted): its warnings become an error, exit status 2")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
     p.set_defaults(run=run)
 
@@ -36,6 +39,8 @@ def run(args) -> int:
 
     settings = load_settings(args.config)
     session = read_session(args.session)
+    if args.strict and session.warnings:
+        refuse_warnings(args.session, session.warnings)
     with progress_bar(f"analysing {args.session}", quiet=args.quiet) as update:
         result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
                                  swap_sides=args.swap_sides, progress=update)
@@ -49,3 +54,11 @@ def run(args) -> int:
     for warning in session.warnings:
         print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
     return 0
+
+
+def refuse_warnings(path: str, warnings: tuple[str, ...]) -> None:
+    """--strict: the first warning as the one-line error (it names the lines)."""
+    from sensors.errors import SessionFileError
+
+    more = f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else ""
+    raise SessionFileError(path, f"--strict: {warnings[0]}{more}")

@@ -200,6 +200,24 @@ def test_one_sensor_session_says_the_comparison_is_unavailable():
     assert "right sensor is missing" in text and "sensor missing: no usable samples" in text
 
 
+def test_epoch_session_with_an_alert_still_going_at_the_end():
+    """Unix-epoch times show as UTC time of day; an alert open at the end says so."""
+    session = simulate(Scenario((Segment(60, flexion_deg=70, label="deep"),), left=SensorModel(rate_hz=25),
+                                right=SensorModel(rate_hz=25), seed=1)).to_session()
+    shift_s = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC
+    moved = {side: dataclasses.replace(getattr(session, side), time_s=getattr(session, side).time_s + shift_s)
+             for side in ("left", "right")}
+    session = dataclasses.replace(session, **moved, time_base="epoch", metadata={},
+                                  calibration_window_s=(shift_s, shift_s + 21.0))
+    result = analyze_session(session)
+    [alert] = result.alerts
+    assert alert.kind == "severe_flexion" and alert.end_s is None
+    text = render_report(result)
+    assert "time of day (UTC)" in text and "still going at the end" in text
+    assert f"raised {TimeAxis(shift_s, None).label(alert.start_s, seconds=True)}" not in text  # not elapsed time
+    assert "raised 08:00:" in text
+
+
 def test_bends_per_hour_bins_add_up_to_the_summary(made):
     session = read_session(made["session"])
     from processing import load_settings

@@ -1,0 +1,214 @@
+"""The processing Engine fed live: the same objects ``backmon analyze`` runs, one step at a time.
+
+Phases: *starting* (samples are kept until every side has ``plan_after_s`` of data; their rates
+are measured as analysis measures them, and the stream plan starts at the first sample, as it
+does for the recording), *calibrating* (``CalibrationGuide``), then *monitoring*: an ``Engine``
+with that calibration takes every sample kept so far, then each block as it comes; ``step``
+returns the alerts raised meanwhile. Samples are kept compactly (32 bytes each, about 23 MB per
+hour of two 100 Hz sensors) for the session summary at the end, which is ``Engine.result``,
+the same as ``backmon analyze`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backmon.live.calibration_guide import CalibrationGuide, GuideEvent
+from backmon.live.stream import SampleBlock
+from processing.alerts import Alert
+from processing.align import measure_rate_hz
+from processing.pipeline import Engine, plan_stream
+from processing.result import AnalysisResult
+from processing.settings import Settings
+from sensors.samples import SIDES, Session, SideSamples
+
+PLAN_AFTER_S = 3.0  # seconds of data per side before its rate is measured
+COMPACT_EVERY = 256  # blocks gathered before they are packed into one array
+
+
+class _SideStore:
+    """Every sample of one side: time (float64) and accel + gyro (float32), packed in chunks."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.count = 0
+        self.first_s: float | None = None
+        self.last_s: float | None = None
+
+    def add(self, block: SampleBlock) -> None:
+        self.pending.append((block.time_s, np.hstack([block.accel_g, block.gyro_dps]).astype(np.float32)))
+        self.count += len(block)
+        self.first_s = float(block.time_s[0]) if self.first_s is None else self.first_s
+        self.last_s = float(block.time_s[-1])
+        if len(self.pending) >= COMPACT_EVERY:
+            self._pack()
+
+    def _pack(self) -> None:
+        if self.pending:
+            self.chunks.append((np.concatenate([t for t, _ in self.pending]),
+                                np.concatenate([v for _, v in self.pending])))
+            self.pending = []
+
+    @property
+    def span_s(self) -> float:
+        return 0.0 if self.first_s is None else self.last_s - self.first_s
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(time_s (n,), values (n, 6): accel_g then gyro_dps), every sample so far."""
+        self._pack()
+        if not self.chunks:
+            return np.empty(0), np.empty((0, 6))
+        if len(self.chunks) > 1:
+            self.chunks = [(np.concatenate([t for t, _ in self.chunks]), np.concatenate([v for _, v in self.chunks]))]
+        t, v = self.chunks[0]
+        return t, v.astype(np.float64)
+
+
+@dataclass
+class LiveUpdate:
+    """What one step produced: alerts raised, things to tell the wearer."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    events: list[GuideEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LiveAngles:
+    """The latest valid frame: angles relative to calibration (deg), NaN where a side has none."""
+
+    time_s: float
+    flexion_deg: dict[str, float]
+    lateral_deg: dict[str, float]
+    lr_flexion_diff_deg: float
+    lr_lateral_diff_deg: float
+    moving: bool
+
+
+class LiveEngine:
+    """Samples in (``push``), alerts out (``step``); one per session."""
+
+    def __init__(self, settings: Settings, *, sides: tuple[str, ...] = SIDES, plan_after_s: float = PLAN_AFTER_S,
+                 guide_options: dict | None = None) -> None:
+        self.settings, self.sides, self.plan_after_s = settings, tuple(sides), plan_after_s
+        self.guide_options = guide_options or {}
+        self.stores = {side: _SideStore() for side in self.sides}
+        self.plan = None
+        self.guide: CalibrationGuide | None = None
+        self.engine: Engine | None = None
+        self.angles: LiveAngles | None = None
+        self.complete_s: float | None = None
+
+    @property
+    def phase(self) -> str:
+        return "monitoring" if self.engine else "calibrating" if self.plan else "starting"
+
+    def push(self, block: SampleBlock) -> None:
+        if not len(block):
+            return
+        self.stores[block.side].add(block)
+        target = self.engine or self.guide
+        if target is not None:
+            target.push(block.side, block.time_s, block.accel_g, block.gyro_dps)
+
+    def step(self, complete_s: float) -> LiveUpdate:
+        """Advance to ``complete_s``: every sample up to then has been pushed (session axis)."""
+        update = LiveUpdate()
+        if self.complete_s is not None and complete_s <= self.complete_s:
+            return update
+        self.complete_s = complete_s
+        if self.plan is None and not self._make_plan():
+            return update
+        if self.engine is None:
+            update.events += self.guide.step(complete_s)
+            if not self.guide.done:
+                return update
+            self._start_engine()
+        update.alerts += self.engine.step(complete_s)
+        self._note_angles()
+        return update
+
+    def _make_plan(self) -> bool:
+        if any(self.stores[side].span_s < self.plan_after_s for side in self.sides):
+            return False
+        times = {side: self.stores[side].arrays()[0] for side in self.sides}
+        rates = {side: measure_rate_hz(t) for side, t in times.items()}
+        start_s = min(float(t[0]) for t in times.values())
+        self.plan = plan_stream(rates, start_s=start_s, settings=self.settings)
+        self.guide = CalibrationGuide(self.plan, self.settings, **self.guide_options)
+        for side in self.sides:
+            t, values = self.stores[side].arrays()
+            self.guide.push(side, t, values[:, :3], values[:, 3:])
+        return True
+
+    def _start_engine(self) -> None:
+        self.engine = Engine(self.plan, self.guide.calibration, self.settings)
+        for side in self.sides:  # replay everything from the first sample
+            t, values = self.stores[side].arrays()
+            self.engine.push(side, t, values[:, :3], values[:, 3:])
+
+    def _note_angles(self) -> None:
+        if not self.engine.tables:
+            return
+        table = self.engine.tables[-1]
+        valid = np.flatnonzero(table.valid)
+        if not valid.size:
+            return
+        i = int(valid[-1])
+        self.angles = LiveAngles(
+            float(table.time_s[i]),
+            {"left": float(table.left_flexion_deg[i]), "right": float(table.right_flexion_deg[i])},
+            {"left": float(table.left_lateral_deg[i]), "right": float(table.right_lateral_deg[i])},
+            float(table.lr_flexion_diff_deg[i]), float(table.lr_lateral_diff_deg[i]), bool(table.moving[i]))
+
+    @property
+    def calibration_window_s(self) -> tuple[float, float] | None:
+        return None if self.guide is None else self.guide.window_s
+
+    def activity_since_s(self) -> float | None:
+        """When the current stretch of work began (the end of the last break, or the start);
+        None while on a break or before monitoring."""
+        if self.engine is None:
+            return None
+        rest = self.engine.no_rest
+        if rest.breaks and rest.breaks[-1].end_s is None:
+            return None
+        return rest.clock_start_s
+
+    def session(self, *, source: str, metadata: dict[str, str]) -> Session:
+        sides = {}
+        for side in SIDES:
+            store = self.stores.get(side)
+            if store is None or not store.count:
+                sides[side] = None
+                continue
+            t, values = store.arrays()
+            sides[side] = SideSamples(side, t, values[:, :3], values[:, 3:])
+        return Session(source, sides["left"], sides["right"], metadata=dict(metadata),
+                       calibration_window_s=self.calibration_window_s)
+
+    def finish(self, *, source: str, metadata: dict[str, str]) -> AnalysisResult | None:
+        """The last step (every sample is in) and the session's result; None before monitoring."""
+        if self.engine is None:
+            return None
+        end_s = max(store.last_s for store in self.stores.values() if store.count)
+        self.engine.step(end_s, final=True)
+        return self.engine.result(self.session(source=source, metadata=metadata))
+
+
+def warm_up(settings: Settings) -> None:
+    """Run the engine once over a few seconds of made-up still samples: the fusion kernel is
+    compiled (numba) here, before streaming, instead of stalling the first live step for ~1 s."""
+    from processing.calibration import Calibration, SideCalibration
+
+    time_s = np.arange(0.0, 4.0, 0.01)
+    accel = np.tile([1.0, 0.0, 0.0], (time_s.size, 1))
+    plan = plan_stream({side: 100.0 for side in SIDES}, start_s=0.0, settings=settings)
+    nominal = SideCalibration(np.eye(3), "nominal", None, None, None, None, None, 0.0, 0.0, "warm-up")
+    calibration = Calibration({side: nominal for side in SIDES}, None, "nominal")
+    engine = Engine(plan, calibration, settings)
+    for side in SIDES:
+        engine.push(side, time_s, accel, np.zeros_like(accel))
+    engine.step(float(time_s[-1]), final=True)

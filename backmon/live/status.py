@@ -1,0 +1,118 @@
+"""What the wearer sees: a status view about twice a second, alerts with guidance as they happen.
+
+On a terminal the status block is redrawn in place (messages and alerts scroll above it); on
+anything else (a pipe, a log file) it becomes one line every ``PLAIN_EVERY_S``. Rendering is
+pure (``render_status``, ``render_alert``) so it is tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from processing.alerts import Alert
+from backmon.live.live_engine import LiveAngles
+
+PLAIN_EVERY_S = 10.0  # status lines when the output is not a terminal
+BELL = "\a"
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """One sensor's link, as data: state is connecting, connected, reconnecting, silent or stopped."""
+
+    name: str
+    state: str
+    battery: str | None = None  # "87 %" or "3.90 V"
+    gap_s: float | None = None  # how long no data have come (while not connected)
+
+
+def _deg(value: float) -> str:
+    return "   --" if value is None or math.isnan(value) else f"{value:+5.0f}"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[str, LinkStatus],
+                  activity_since_s: float | None, alerts: int, tracking_only: bool) -> list[str]:
+    """The status block's lines: angles per side (deg, relative to calibration), L-R, links."""
+    mode = "tracking only (no alerts)" if tracking_only else f"alerts so far: {alerts}"
+    head = f"backmon monitor  {_clock(now_s)}  {phase}  {mode}"
+    lines = [head, "         flexion  lateral   link                 battery"]
+    for side in ("left", "right"):
+        link = links.get(side)
+        state = "-" if link is None else link.state + (f" {link.gap_s:.0f} s" if link.gap_s else "")
+        battery = (link.battery if link and link.battery else "?")
+        flex = _deg(angles.flexion_deg[side]) if angles else "   --"
+        lat = _deg(angles.lateral_deg[side]) if angles else "   --"
+        lines.append(f"  {side:<6} {flex} deg {lat} deg   {state:<20} {battery}")
+    if angles:
+        lines.append(f"  L-R    {_deg(angles.lr_flexion_diff_deg)} deg {_deg(angles.lr_lateral_diff_deg)} deg"
+                     f"   {'moving' if angles.moving else 'still'}")
+    else:
+        lines.append("  L-R       --        --")
+    if phase == "monitoring":
+        since = "on a break" if activity_since_s is None else _clock(now_s - activity_since_s)
+        lines.append(f"  time since the last break: {since}")
+    return lines
+
+
+def render_plain(lines: list[str]) -> str:
+    """The status block folded into one line (for logs)."""
+    return " | ".join(" ".join(line.split()) for line in lines if not line.lstrip().startswith("flexion"))
+
+
+def render_alert(alert: Alert) -> list[str]:
+    """An alert as it is raised: what, since when, and what to do."""
+    where = "" if alert.side == "both" else f" ({alert.side} side)"
+    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s)} {alert.kind.replace('_', ' ')}{where}: {alert.message}"]
+    lines += [f"    -> {g.text}" for g in alert.guidance]
+    return lines
+
+
+class StatusView:
+    """Writes status, messages and alerts to ``out`` (a terminal or not)."""
+
+    def __init__(self, out: TextIO = sys.stdout, *, quiet: bool = False, tracking_only: bool = False,
+                 tty: bool | None = None) -> None:
+        self.out = out
+        self.quiet = quiet
+        self.tracking_only = tracking_only
+        self.tty = out.isatty() if tty is None else tty
+        self._drawn = 0
+        self._last_plain_s: float | None = None
+
+    def _erase(self) -> None:
+        if self._drawn:
+            self.out.write(f"\x1b[{self._drawn}F\x1b[J")
+            self._drawn = 0
+
+    def message(self, text: str) -> None:
+        self._erase()
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def alert(self, alert: Alert) -> None:
+        if self.tracking_only:
+            return
+        self._erase()
+        self.out.write(("" if self.quiet else BELL) + "\n".join(render_alert(alert)) + "\n")
+        self.out.flush()
+
+    def status(self, lines: list[str], now_s: float) -> None:
+        if self.tty:
+            self._erase()
+            self.out.write("\n".join(lines) + "\n")
+            self._drawn = len(lines)
+        elif self._last_plain_s is None or now_s - self._last_plain_s >= PLAIN_EVERY_S:
+            self._last_plain_s = now_s
+            self.out.write(render_plain(lines) + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        self._drawn = 0  # leave the last status on screen

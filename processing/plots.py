@@ -28,7 +28,6 @@ from processing.result import AnalysisResult
 from processing.settings import ActivitySettings
 
 FIGURE_NAMES = ("timeline", "lr_difference", "activity", "zones", "bends_per_hour")
-FLEXION_KINDS = ("sustained_flexion", "severe_flexion")
 # Heights (axes fraction) for alert numbers in the timeline's alerts row, and how far apart
 # (share of the time axis) two numbers must be to share a height.
 LABEL_LEVELS = (0.62, 0.9, 1.18)
@@ -130,7 +129,8 @@ def _timeline_legend(a) -> list:
     line = lambda colour, label: Patch(facecolor=colour, label=label)  # noqa: E731
     return [line(style.TRUNK, "trunk"), line(style.LEFT, "left sensor"), line(style.RIGHT, "right sensor"),
             Patch(facecolor=style.ZONE_MID, alpha=0.5, label=f"{a.flexion_low_deg:g}-{a.flexion_high_deg:g} deg"),
-            Patch(facecolor=style.ZONE_HIGH, alpha=0.3, label=f"> {a.flexion_high_deg:g} deg / lean > {a.lateral_deg:g}"),
+            Patch(facecolor=style.ZONE_HIGH, alpha=0.3,
+                  label=f"> {a.flexion_high_deg:g} deg / lean > {a.lateral_deg:g}"),
             Patch(facecolor=style.NO_DATA, alpha=0.4, label="no data"),
             Patch(facecolor="white", edgecolor="#777777", hatch="///", label="calibration")]
 

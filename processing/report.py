@@ -41,7 +41,8 @@ FIGURE_TEXT = {
                  "line is its full range, so short deep bends still show."),
     "lr_difference": ("Left minus right",
                       "Difference between the two sides of the back (each relative to its own calibrated upright), "
-                      "forward and sideways (in long sessions: averages over a few seconds with their range as a band). "
+                      "forward and sideways (in long sessions: averages over a few seconds with their range as a "
+                      "band). "
                       "Shaded beyond the asymmetry limit; numbered: left/right alerts."),
     "activity": ("Activity and breaks",
                  "Share of time moving (darker green: more), breaks (blue) and each sensor's data gaps (grey); "

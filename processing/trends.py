@@ -240,7 +240,8 @@ def persistent_lr_finding(rows: list[SessionRow], settings: TrendSettings) -> Pe
     sides = [lr_finding_side(r, settings) for r in compared]
     for side in ("left", "right"):
         found = [r for r, s in zip(compared, sides) if s == side]
-        if len(found) >= settings.persistent_min_sessions and len(found) >= settings.persistent_min_share * len(compared):
+        needed = max(settings.persistent_min_sessions, settings.persistent_min_share * len(compared))
+        if len(found) >= needed:
             days = tuple(dict.fromkeys(r.day for r in found))
             limit = found[0].asymmetry_deg
             text = (f"In {len(found)} of {len(compared)} sessions the {side} side of the back sat further from its "

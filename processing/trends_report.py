@@ -79,7 +79,8 @@ def _day_view(d, trends: Trends) -> dict:
             "over_30": number_text(d.minutes_over_30, 1), "over_60": number_text(d.minutes_over_60, 1),
             "lateral": number_text(d.lateral_over_10_min, 1), "alerts_per_hour": number_text(d.alerts_per_hour, 2),
             "breaks_per_hour": number_text(d.breaks_per_hour, 2), "bends": d.bends,
-            "flexion_diff": number_text(d.flexion_diff_mean_deg, 1), "lateral_diff": number_text(d.lateral_diff_mean_deg, 1),
+            "flexion_diff": number_text(d.flexion_diff_mean_deg, 1),
+            "lateral_diff": number_text(d.lateral_diff_mean_deg, 1),
             "outside": outside, "lr_findings": d.lr_findings}
 
 

@@ -34,7 +34,9 @@ def add_analysis_options(p) -> None:
 def default_out(session: str) -> Path:
     """``day1.csv`` -> ``day1.html`` beside it (never the session file itself)."""
     path = Path(session)
-    return path.with_name(path.name + ".html") if path.suffix.lower() in (".html", ".htm") else path.with_suffix(".html")
+    if path.suffix.lower() in (".html", ".htm"):
+        return path.with_name(path.name + ".html")
+    return path.with_suffix(".html")
 
 
 def write_outputs(result, session, *, report: str | None, figures: str | None) -> list[Path]:

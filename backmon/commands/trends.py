@@ -80,7 +80,8 @@ def run(args) -> int:
         directory.mkdir(parents=True, exist_ok=True)
     files = write_trends(build_trends(rows), out, csv_path=csv_path, figures_dir=args.figures, skipped=skipped)
     days = len({r.day for r in rows})
-    print(f"wrote {files.html} ({len(rows)} session{'s' if len(rows) != 1 else ''}, {days} day{'s' if days != 1 else ''})")
+    sessions = f"{len(rows)} session{'s' if len(rows) != 1 else ''}"
+    print(f"wrote {files.html} ({sessions}, {days} day{'s' if days != 1 else ''})")
     for path in (files.csv, *files.figures):
         print(f"wrote {path}")
     return 0

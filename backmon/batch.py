@@ -141,6 +141,8 @@ def run_dask(paths: list[Path], *, address: str, settings_data: dict | None) -> 
 def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
                   on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
     """Per-session JSON files and summary.csv in ``out_dir``; returns every outcome in input order."""
+    from processing.spreadsheet import safe_cell  # here: batch.py must not load numpy before limit_threads()
+
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for outcome in outcomes:
@@ -153,7 +155,7 @@ def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
         writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for outcome in done:
-            writer.writerow({k: _cell(v) for k, v in outcome.row.items()})
+            writer.writerow({k: safe_cell(v) for k, v in outcome.row.items()})
     return done
 
 
@@ -162,10 +164,3 @@ def _stem(path: str, done: list[Outcome]) -> str:
     stem = Path(path).stem
     taken = {Path(o.path).stem for o in done}
     return stem if stem not in taken else f"{stem}-{abs(hash(path)) % 10**6:06d}"
-
-
-def _cell(value):
-    """Spreadsheets run text that starts with = + - @ as a formula: neutralise, numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

@@ -127,7 +127,8 @@ class SustainedFlexion(EpisodeDetector):
         angle = float(means[0])
         return angle, "both", (f"Trunk bent forward {angle:.0f} deg on average for {held_s:.0f} s, longer than "
                                f"the {limit_s:.0f} s acceptable at that angle."), \
-            "ISO 11226: 20-60 deg trunk flexion held beyond its maximum holding time"
+            (f"ISO 11226: {self.settings.flexion_low_deg:g}-{self.settings.flexion_high_deg:g} deg trunk flexion "
+             "held beyond its maximum holding time")
 
 
 class SevereFlexion(EpisodeDetector):
@@ -145,8 +146,9 @@ class SevereFlexion(EpisodeDetector):
 
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
-        return angle, "both", f"Trunk bent forward beyond 60 deg ({angle:.0f} deg) and held for {held_s:.0f} s.", \
-            "EN 1005-4 / ISO 11226: flexion above 60 deg held 4 s or more (static)"
+        high, hold = self.settings.flexion_high_deg, self.settings.severe_hold_s
+        return angle, "both", f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {held_s:.0f} s.", \
+            f"EN 1005-4 / ISO 11226: flexion above {high:g} deg held {hold:g} s or more (static)"
 
     def _raise(self, *args) -> Alert:
         alert = super()._raise(*args)
@@ -171,7 +173,7 @@ class SustainedLateralBend(EpisodeDetector):
         angle = float(means[0])
         way = "left" if angle > 0 else "right"
         return angle, "both", f"Trunk leaning {abs(angle):.0f} deg to the {way} for {held_s:.0f} s.", \
-            "ISO 11226 / EN 1005-4: lateral bend beyond 10 deg held"
+            f"ISO 11226 / EN 1005-4: lateral bend beyond {self.settings.lateral_deg:g} deg held {limit_s:g} s"
 
 
 class LeftRightAsymmetry(EpisodeDetector):
@@ -197,7 +199,8 @@ class LeftRightAsymmetry(EpisodeDetector):
         what = "sideways tilt" if lateral else "forward tilt"
         message = (f"Left and right differ by {abs(diff):.1f} deg in {what} (left minus right {diff:+.1f} deg) "
                    f"for {held_s:.0f} s; the {side} side is further from its neutral.")
-        return diff, side, message, "left/right difference above 5 deg (relative to calibration) held 120 s"
+        return diff, side, message, (f"left/right difference above {self.settings.asymmetry_deg:g} deg (relative to "
+                                     f"calibration) held {limit_s:g} s")
 
 
 def posture_detectors(settings: AlertSettings, counter: AlertCounter) -> list[EpisodeDetector]:

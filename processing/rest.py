@@ -88,7 +88,8 @@ class NoRestDetector:
                 self.kind, self.counter, self.settings, time_s=times[i], since_s=self.clock_start_s,
                 limit_s=self.settings.no_rest_s, value=held / 60.0, unit="min",
                 message=f"{held / 60:.0f} minutes of work without a break of {self.break_min_s / 60:.0f} minutes.",
-                rule="no break of 5 min or more within 60 min of activity (HSE, Cornell)")
+                rule=(f"no break of {self.break_min_s / 60:g} min or more within {self.settings.no_rest_s / 60:g} min "
+                      "of activity (HSE, Cornell)"))
             self.records.append(self._open)
             raised.append(self._open)
 
@@ -139,7 +140,8 @@ class ProlongedStaticDetector:
                     limit_s=self.settings.static_s, value=held / 60.0, unit="min",
                     message=f"{held / 60:.0f} minutes without moving, trunk held within +-{band:.0f} deg "
                             f"(around {flexion:.0f} deg forward).",
-                    rule="no posture change for 30 min (Cornell: change posture every 20-30 min)")
+                    rule=(f"no posture change for {self.settings.static_s / 60:g} min (Cornell: change posture "
+                          "every 20-30 min)"))
                 self.records.append(self._open)
                 raised.append(self._open)
         if stop < hi:

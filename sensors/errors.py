@@ -45,3 +45,8 @@ class ImportFileError(BackmonError):
         self.problem = problem
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
+
+
+class BluetoothUnavailable(BackmonError):
+    """No usable Bluetooth: no adapter, no permission, no system D-Bus, a transport that does not
+    open. The message says what is missing and what to try (another transport, --simulate)."""

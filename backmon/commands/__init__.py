@@ -11,4 +11,5 @@ COMMANDS = (
     "report",
     "trends",
     "decode",
+    "scan",
 )

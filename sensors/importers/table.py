@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -132,9 +133,9 @@ def _parse_rows(source: str, body: list[str], separator: str, n_fields: int) -> 
                    keep_default_na=False, na_filter=False, skip_blank_lines=True,
                    on_bad_lines="skip", engine="c", index_col=False)
     try:
-        if separator == WHITESPACE:
-            return pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+", **options)
-        return pd.read_csv(io.StringIO("\n".join(body)), sep=separator, **options)
+        with warnings.catch_warnings():  # rows longer than the header: counted by the caller
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO("\n".join(body)), sep=separator, **options)
     except (ValueError, pd.errors.ParserError, csv.Error, OverflowError) as err:
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise ImportFileError(source, f"rows cannot be parsed ({reason})") from None

@@ -74,9 +74,11 @@ def shared_radio():
         assert "WT901BLE67" in _first_line(sensor)
         yield ports[0]
     finally:
-        for proc in (sensor, radio):
-            if proc is not None:
-                _stop(proc)
+        try:
+            if sensor is not None:
+                _stop(sensor)
+        finally:
+            _stop(radio)
 
 
 def test_sensor_in_another_process_is_scanned_and_streams_over_tcp_client(shared_radio, capsys):

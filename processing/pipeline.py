@@ -32,6 +32,8 @@ from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
 from processing.side_check import SideCheckEstimator, unavailable
 from processing.summary import summarise
+from sensors.errors import BackmonError
+from sensors.plausible import MAX_SPAN_S
 from sensors.samples import SIDES, Session
 from sensors.session_csv import read_session
 
@@ -218,6 +220,10 @@ def engine_plan(engine: Engine | FrameSource) -> StreamPlan:
 
 
 def plan_for_session(session: Session, settings: Settings) -> StreamPlan:
+    span_s = _duration_s(session)
+    if not span_s <= MAX_SPAN_S:  # a corrupt time stamp would make a grid of millions of hours
+        raise BackmonError(f"{session.source}: the session spans {span_s / 3600:.0f} hours; at most "
+                           f"{MAX_SPAN_S / 3600:.0f} can be analysed at once (is a time stamp wrong?)")
     rates = {}
     for side in SIDES:
         samples = session.side(side)

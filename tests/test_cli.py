@@ -134,3 +134,18 @@ def test_swap_sides_option(lean_session, tmp_path):
     data = json.loads(out.read_text())
     assert data["data_quality"]["sides"]["swapped_on_request"] is True
     assert {"clock", "sides", "mounting", "saturation", "non_wear", "long_gaps", "notes"} <= set(data["data_quality"])
+
+
+def test_a_session_spanning_years_is_refused_not_hung():
+    from processing import analyze_session
+    from sensors.errors import BackmonError
+
+    sim = simulate(scenarios.severe_flexion(seed=1))
+    right = sim.right
+    broken = right.time_s.copy()
+    broken[-1] = 99999999.0  # one damaged time stamp, ~3 years on
+    import dataclasses
+
+    session = dataclasses.replace(sim.to_session(), right=dataclasses.replace(right, time_s=broken))
+    with pytest.raises(BackmonError, match="spans"):
+        analyze_session(session)

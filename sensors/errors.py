@@ -7,8 +7,8 @@ class BackmonError(Exception):
     """Base of every error the user can cause; ``str(err)`` is the one-line message."""
 
 
-class SessionFileError(BackmonError):
-    """A session file that cannot be used: names the file, the line (when known) and the problem."""
+class FileProblem(BackmonError):
+    """A file that cannot be used: names the file, the line (when known) and the problem."""
 
     def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
         self.path = path
@@ -16,6 +16,10 @@ class SessionFileError(BackmonError):
         self.problem = problem
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
+
+
+class SessionFileError(FileProblem):
+    """A session file that cannot be used."""
 
 
 class MalformedPacket(BackmonError):
@@ -36,17 +40,27 @@ class UnsupportedRate(UsageError):
         super().__init__(f"{device} cannot stream at {rate_hz:g} Hz; choose one of {choices} Hz")
 
 
-class ImportFileError(BackmonError):
-    """Another tool's export that cannot be imported: names the file (and line where known)."""
-
-    def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
-        self.path = path
-        self.line = line
-        self.problem = problem
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {problem}")
+class ImportFileError(FileProblem):
+    """Another tool's export that cannot be imported."""
 
 
 class BluetoothUnavailable(BackmonError):
     """No usable Bluetooth: no adapter, no permission, no system D-Bus, a transport that does not
     open. The message says what is missing and what to try (another transport, --simulate)."""
+
+
+def read_file_bytes(path, *, error: type[FileProblem], directory_problem: str) -> bytes:
+    """The whole file, or ``error`` with one sentence: a directory, missing, unreadable."""
+    import os
+
+    name = os.fspath(path)
+    name = name.decode(errors="replace") if isinstance(name, bytes) else name
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise error(name, directory_problem) from None
+    except FileNotFoundError:
+        raise error(name, "no such file") from None
+    except OSError as err:
+        raise error(name, f"cannot read the file ({err.strerror or err})") from None

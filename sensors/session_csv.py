@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sensors.errors import SessionFileError
+from sensors.errors import SessionFileError, read_file_bytes
 from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark, Session, SideSamples
 from sensors.session_checks import impossible_rows, screen_times
 from sensors.session_dialect import normalise_dialect
@@ -63,15 +63,7 @@ _MAX_INDENT = 64  # leading blanks looked through when classifying a line
 
 
 def _read_bytes(path: str | os.PathLike, source: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except IsADirectoryError:
-        raise SessionFileError(source, "is a directory, not a session CSV file") from None
-    except FileNotFoundError:
-        raise SessionFileError(source, "no such file") from None
-    except OSError as err:
-        raise SessionFileError(source, f"cannot read the file ({err.strerror or err})") from None
+    raw = read_file_bytes(path, error=SessionFileError, directory_problem="is a directory, not a session CSV file")
     return raw[len(_BOM):] if raw.startswith(_BOM) else raw
 
 

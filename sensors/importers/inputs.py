@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from sensors.errors import ImportFileError
+from sensors.errors import ImportFileError, read_file_bytes
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_MEMBER_BYTES = 1 << 30  # 1 GiB unpacked: ~10 million rows, far beyond a day at 100 Hz
@@ -44,15 +44,8 @@ def read_inputs(paths: list[str | os.PathLike]) -> list[InputFile]:
     files: list[InputFile] = []
     for path in paths:
         name = os.fspath(path)
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except IsADirectoryError:
-            raise ImportFileError(name, "is a directory; give the exported files or the zip") from None
-        except FileNotFoundError:
-            raise ImportFileError(name, "no such file") from None
-        except OSError as err:
-            raise ImportFileError(name, f"cannot read the file ({err.strerror or err})") from None
+        data = read_file_bytes(path, error=ImportFileError,
+                               directory_problem="is a directory; give the exported files or the zip")
         files.extend(expand(InputFile(name, data)))
     return files
 

@@ -12,4 +12,5 @@ COMMANDS = (
     "trends",
     "decode",
     "scan",
+    "monitor",
 )

@@ -78,8 +78,9 @@ def render_alert(alert: Alert) -> list[str]:
 class StatusView:
     """Writes status, messages and alerts to ``out`` (a terminal or not)."""
 
-    def __init__(self, out: TextIO = sys.stdout, *, quiet: bool = False, tracking_only: bool = False,
+    def __init__(self, out: TextIO | None = None, *, quiet: bool = False, tracking_only: bool = False,
                  tty: bool | None = None) -> None:
+        out = sys.stdout if out is None else out
         self.out = out
         self.quiet = quiet
         self.tracking_only = tracking_only

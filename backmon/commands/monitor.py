@@ -1,0 +1,140 @@
+"""``backmon monitor``: two sensors live -> status, alerts with guidance, a crash-safe recording."""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_SCENARIO = "normal_work"
+
+
+def add_parser(commands) -> None:
+    from sensors.scenarios import SCENARIOS
+
+    p = commands.add_parser(
+        "monitor", help="watch two sensors live: posture status, alerts, recording",
+        description="Connect the left and right sensors (one at a time), calibrate (stand still, then one slow "
+                    "forward bend), then show trunk angles and alerts with guidance as they happen, recording "
+                    "everything as a session CSV that 'backmon analyze' reads. Ctrl-C stops and prints the "
+                    "session summary. Nothing is sent anywhere.")
+    p.add_argument("--left", metavar="NAME_OR_ADDRESS",
+                   help="the sensor worn left of the spine: its address, advertised name or name prefix")
+    p.add_argument("--right", metavar="NAME_OR_ADDRESS", help="the sensor worn right of the spine")
+    p.add_argument("--profile", choices=("witmotion", "movesense", "backmon"),
+                   help="device family of both sensors (default: recognised from their names; with --simulate: "
+                        "the family of the virtual sensors, witmotion unless given)")
+    p.add_argument("--rate-hz", type=float, metavar="HZ", help="sample rate to configure (default: the profile's)")
+    p.add_argument("--record", "-o", "--out", dest="record", metavar="FILE",
+                   help="record the session to this CSV file (readable by you only)")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after this many seconds")
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--transport", metavar="SPEC",
+                   help="Bluetooth stack: the system's (default), or bumble:<hci-transport> such as bumble:usb:0 "
+                        "(a USB dongle) or bumble:tcp-client:127.0.0.1:9001 (a shared virtual radio)")
+    p.add_argument("--simulate", nargs="?", const=DEFAULT_SCENARIO, choices=sorted(SCENARIOS), metavar="SCENARIO",
+                   help="no hardware: two virtual sensors on an in-process radio, worn by a simulated person "
+                        f"who also does the calibration (scenario default {DEFAULT_SCENARIO}; choices: "
+                        f"{', '.join(sorted(SCENARIOS))})")
+    p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
+    p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
+    # For tests: virtual sensors and the monitor's clock run this many times faster than real time.
+    p.add_argument("--time-scale", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import asyncio
+
+    from sensors.errors import UsageError
+
+    if args.duration is not None and not args.duration > 0:
+        raise UsageError(f"--duration must be a positive number of seconds, not {args.duration:g}")
+    if not args.time_scale > 0:
+        raise UsageError("--time-scale must be positive")
+    if args.time_scale != 1.0 and not args.simulate and not (args.transport or "").startswith("bumble:tcp"):
+        raise UsageError("--time-scale is for virtual sensors only (--simulate or a virtual radio)")
+    if args.record:
+        _check_writable(args.record)
+    if not args.simulate and not (args.left and args.right):
+        raise UsageError("give both --left and --right (a name, name prefix or address each; 'backmon scan' "
+                         "lists them), or try --simulate")
+    return asyncio.run(_monitor(args))
+
+
+def _check_writable(path: str) -> None:
+    """Refuse a recording path that cannot be written before any sensor is connected."""
+    import os
+
+    from sensors.errors import SessionFileError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise SessionFileError(path, "is a directory, not a file to record to")
+    if not os.path.isdir(folder):
+        raise SessionFileError(path, f"cannot create the recording: no folder {folder}")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise SessionFileError(path, "cannot create the recording: permission denied")
+
+
+async def _monitor(args) -> int:
+    import asyncio
+    import signal
+
+    from backmon.live.session import LiveMonitor, MonitorOptions
+    from backmon.live.status import StatusView
+    from processing import load_settings
+    from sensors.ble.transport import bluetooth_errors, default_simulated_sensors, open_radio, parse_transport
+    from sensors.profiles import PROFILES
+
+    settings = load_settings(args.config)
+    spec = parse_transport(args.transport, simulate=bool(args.simulate))
+    profile = args.profile or "witmotion"
+    view = StatusView(quiet=args.quiet, tracking_only=args.tracking_only)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    metadata = (("simulated", "true"), ("scenario", args.simulate)) if args.simulate else ()
+    with bluetooth_errors(spec):
+        async with open_radio(spec, sensors=lambda: default_simulated_sensors(
+                args.simulate or DEFAULT_SCENARIO, speed=args.time_scale, profiles=(profile, profile))) as radio:
+            left = args.left or (radio.sensors[0].address if radio.sensors else None)
+            right = args.right or (radio.sensors[1].address if radio.sensors else None)
+            options = MonitorOptions(left=left, right=right, profile=args.profile, rate_hz=args.rate_hz,
+                                     record=args.record, duration_s=args.duration, settings=settings,
+                                     tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata)
+            if args.simulate:
+                await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
+                view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "
+                             "the virtual wearer follows the calibration prompts by itself")
+            outcome = await LiveMonitor(options, radio, view).run(stop)
+    print(_summary(outcome, args.record))
+    return 0
+
+
+async def _prepare_wearer(radio, rate_hz: float) -> None:
+    """Simulate the virtual wearer before connecting (at the configured rate and at WitMotion's
+    factory rate, which streams until the rate command lands), so that the scenario, whose clock
+    starts at the first subscription, does not run on while the simulation is computed."""
+    import asyncio
+
+    from sensors.ble.virtual_sensors import FACTORY_RATE_HZ
+
+    wearers = {id(s.wearer): s.wearer for s in radio.sensors}.values()
+    await asyncio.gather(*(w.simulated(rate) for w in wearers for rate in {float(rate_hz), FACTORY_RATE_HZ}))
+
+
+def _summary(outcome, record: str | None) -> str:
+    from backmon.text import render_summary
+
+    lines = ["", "Session ended."]
+    for side, stream in outcome.streams.items():
+        link, c = outcome.links[side], stream.counts
+        lines.append(f"  {side:<6} {link.name} ({link.address}): {c.samples} samples, {max(0, link.connects - 1)} "
+                     f"reconnect(s), {c.duplicates} repeated dropped, {c.malformed} malformed dropped"
+                     + (f", refused {len(link.strangers)} stranger(s) with the same name" if link.strangers else ""))
+    if record:
+        lines.append(f"  recorded to {record} (analyse it again with: backmon analyze {record})")
+    if outcome.result is None:
+        lines.append("  stopped before calibration was done: no summary")
+        return "\n".join(lines)
+    return "\n".join(lines + ["", render_summary(outcome.result)])

@@ -1,0 +1,275 @@
+"""A live session: two sensor links -> streams -> recorder and live engine -> status and alerts.
+
+``LiveMonitor.run(stop)`` finds both sensors and connects them one at a time, then streams both:
+per side one supervised link task (connection.py) and one consumer task (decode, drop repeats,
+place on the clock, record, feed the engine); one ticker steps the engine, shows the status,
+writes calibration and events into the recording, and flushes it. Time is the host's monotonic
+clock, counted from the moment streaming starts (``time_scale`` speeds it up together with
+virtual sensors that run faster than real time, for tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from backmon import __version__
+from backmon.live.connection import RECONNECTED, SCAN_S, SensorLink, find_sensor
+from backmon.live.errors import SameSensorTwice, SensorSilent, UnknownProfile
+from backmon.live.live_engine import LiveEngine, warm_up
+from backmon.live.recorder import SessionRecorder
+from backmon.live.status import LinkStatus, StatusView, render_status
+from backmon.live.stream import SensorStream
+from processing.alerts import Alert
+from processing.result import AnalysisResult
+from processing.settings import Settings
+from sensors.ble.discovery import battery_text
+from sensors.ble.transport import Radio
+from sensors.profiles import PROFILES, profile_for_name
+
+SIDES = ("left", "right")
+MAX_WAIT_S = 1.0  # the engine never waits longer than this for a side that sends nothing
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    left: str
+    right: str
+    profile: str | None = None  # None: from each sensor's advertised name
+    rate_hz: float | None = None  # None: each profile's default
+    record: str | None = None
+    duration_s: float | None = None
+    settings: Settings = field(default_factory=Settings)
+    tracking_only: bool = False
+    time_scale: float = 1.0
+    first_data_s: float = 10.0  # wall seconds: a sensor that sends nothing this long after configuring: stop
+    step_every_s: float = 0.25  # engine steps (the 1 s alert promise: batching + step + one frame)
+    status_every_s: float = 0.5
+    scan_s: float = SCAN_S
+    metadata: tuple[tuple[str, str], ...] = ()
+    guide_options: dict | None = None
+
+
+@dataclass
+class RaisedAlert:
+    alert: Alert
+    raised_s: float  # session time (host clock) when it was shown
+
+
+@dataclass
+class MonitorResult:
+    result: AnalysisResult | None
+    alerts: list[RaisedAlert]
+    streams: dict[str, SensorStream]
+    links: dict[str, SensorLink]
+    calibration_window_s: tuple[float, float] | None
+    duration_s: float
+
+
+class LiveMonitor:
+    def __init__(self, options: MonitorOptions, radio: Radio, view: StatusView) -> None:
+        self.options, self.radio, self.view = options, radio, view
+        scale = options.time_scale
+        self.now_ns = (lambda: time.monotonic_ns()) if scale == 1.0 else (lambda: int(time.monotonic_ns() * scale))
+        self.origin_ns = self.now_ns()
+        self.engine = LiveEngine(options.settings, guide_options=options.guide_options)
+        self.links: dict[str, SensorLink] = {}
+        self.streams: dict[str, SensorStream] = {}
+        self.recorder: SessionRecorder | None = None
+        self.alerts: list[RaisedAlert] = []
+        self.metadata: list[tuple[str, str]] = []
+        self._calibration_written = False
+
+    def now_s(self) -> float:
+        return (self.now_ns() - self.origin_ns) * 1e-9
+
+    def _event(self, side: str, text: str) -> None:
+        self.view.message(f"{side}: {text}")
+        if self.recorder is not None:
+            self.recorder.event(self.now_s(), f"{side} {text}")
+
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / self.options.time_scale)
+
+    # ---------------------------------------------------------------- start
+
+    async def _connect_both(self) -> None:
+        """Find and connect the two sensors, one at a time (the lock also guards reconnects)."""
+        lock = asyncio.Lock()
+        o = self.options
+        for side, query in zip(SIDES, (o.left, o.right)):
+            self.view.message(f"{side}: looking for '{query}' ...")
+            async with lock:
+                device, name = await find_sensor(self.radio, side, query, timeout_s=o.scan_s)
+            others = [link for link in self.links.values() if link.address.upper() == device.address.upper()]
+            if others:
+                raise SameSensorTwice(name, device.address)
+            profile = PROFILES[o.profile] if o.profile else profile_for_name(name)
+            if profile is None:
+                raise UnknownProfile(side, name)
+            rate_hz = o.rate_hz or profile.default_rate_hz
+            profile.start_commands(rate_hz)  # UnsupportedRate before connecting
+            link = SensorLink(side, device, name, profile, rate_hz=rate_hz, radio=self.radio, lock=lock,
+                              now_ns=self.now_ns, on_event=self._event, time_scale=o.time_scale)
+            self.view.message(f"{side}: connecting to {name} ({device.address}, {profile.title}, {rate_hz:g} Hz)")
+            await link.connect_first()
+            self.links[side] = link
+            self.streams[side] = SensorStream(side, profile, rate_hz=rate_hz)
+            self.metadata.append((f"{side}_device", f"{name} {device.address} (profile {profile.name}, "
+                                                   f"{rate_hz:g} Hz)"))
+
+    def _open_recording(self) -> None:
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.metadata = [("started_at", started), *self.metadata, ("recorded_by", f"backmon {__version__} monitor"),
+                         ("time_base", "the host's monotonic clock, seconds from the session start"),
+                         ("host_monotonic_start_s", f"{self.origin_ns * 1e-9:.6f}"), *self.options.metadata]
+        if self.options.time_scale != 1.0:
+            self.metadata.append(("time_scale", f"{self.options.time_scale:g} (virtual sensors faster than real time)"))
+        if self.options.record:
+            self.recorder = SessionRecorder(self.options.record, metadata=self.metadata)
+
+    # ---------------------------------------------------------------- running
+
+    async def run(self, stop: asyncio.Event) -> MonitorResult:
+        tasks: list[asyncio.Task] = []
+        warm_up(self.options.settings)  # before any radio traffic: it blocks for about a second
+        try:
+            await self._connect_both()
+            self.origin_ns = self.now_ns()
+            self._open_recording()
+            for side, link in self.links.items():
+                tasks.append(asyncio.create_task(self._supervise(link), name=f"link-{side}"))
+                tasks.append(asyncio.create_task(self._consume(link, self.streams[side]), name=f"consume-{side}"))
+            ticker = asyncio.create_task(self._tick(stop), name="ticker")
+            stopped = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({ticker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if ticker in done:
+                ticker.result()  # a fatal error (a silent sensor) surfaces here
+            ticker.cancel()
+            stopped.cancel()
+        finally:
+            await self._shutdown(tasks)
+        return self._result()
+
+    async def _supervise(self, link: SensorLink) -> None:
+        """The side's task: a failure here never reaches the other side."""
+        while not link.stopping:
+            try:
+                await link.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # noqa: BLE001 -- a bug on one side must not stop the other
+                self._event(link.side, f"link task failed ({type(err).__name__}: {err}); restarting it")
+                await asyncio.sleep(1.0)
+
+    async def _consume(self, link: SensorLink, stream: SensorStream) -> None:
+        while True:
+            item = await link.queue.get()
+            if item is None:
+                return
+            if item is RECONNECTED:
+                stream.reconnected()
+                continue
+            arrival_ns, data = item
+            block = stream.feed(data, (arrival_ns - self.origin_ns) * 1e-9)
+            if stream.battery is not None:
+                link.battery = battery_text(stream.battery)
+            if block is None:
+                continue
+            link.last_data_ns = arrival_ns
+            self.engine.push(block)
+            if self.recorder is not None:
+                self.recorder.write(block)
+
+    def _complete_s(self, now_s: float) -> float:
+        """Every sample up to this time is in: the oldest newest sample of the sides that are
+        streaming; a side silent for MAX_WAIT_S is not waited for."""
+        newest = []
+        for side, stream in self.streams.items():
+            link = self.links[side]
+            fresh = link.last_data_ns is not None and (self.now_ns() - link.last_data_ns) * 1e-9 < MAX_WAIT_S
+            if link.state == "connected" and fresh and stream.last_time_s is not None:
+                newest.append(stream.last_time_s)
+        return max(min(newest, default=now_s), now_s - MAX_WAIT_S)
+
+    async def _tick(self, stop: asyncio.Event) -> None:
+        o = self.options
+        next_status_s = 0.0
+        while not stop.is_set():
+            await self._sleep(o.step_every_s)
+            now_s = self.now_s()
+            update = self.engine.step(self._complete_s(now_s))
+            for event in update.events:
+                self.view.message(event.text)
+                if self.recorder is not None:
+                    self.recorder.event(event.time_s, f"calibration {event.kind}")
+            self._write_calibration()
+            for alert in update.alerts:
+                self.alerts.append(RaisedAlert(alert, now_s))
+                self.view.alert(alert)
+                if self.recorder is not None:
+                    self.recorder.event(now_s, f"alert {alert.kind} ({alert.side}) raised")
+            if self.recorder is not None:
+                self.recorder.flush()
+            if now_s >= next_status_s:
+                next_status_s = now_s + o.status_every_s
+                self.view.status(self._status_lines(now_s), now_s)
+            self._check_first_data(now_s)
+            if o.duration_s is not None and now_s >= o.duration_s:
+                stop.set()
+
+    def _write_calibration(self) -> None:
+        window = self.engine.calibration_window_s
+        if window is not None and not self._calibration_written:
+            self._calibration_written = True
+            self.metadata.append(("calibration_s", f"{window[0]!r}:{window[1]!r}"))
+            if self.recorder is not None:
+                self.recorder.metadata("calibration_s", f"{window[0]!r}:{window[1]!r}")
+
+    def _check_first_data(self, now_s: float) -> None:
+        for side, link in self.links.items():
+            if self.streams[side].counts.samples or link.configured_ns is None:
+                continue
+            waited_s = (self.now_ns() - link.configured_ns) * 1e-9 / self.options.time_scale  # wall seconds
+            if waited_s > self.options.first_data_s:
+                raise SensorSilent(side, link.name, self.options.first_data_s)
+
+    def _status_lines(self, now_s: float) -> list[str]:
+        links = {}
+        for side, link in self.links.items():
+            gap = None
+            if link.state != "connected" and link.last_data_ns is not None:
+                gap = (self.now_ns() - link.last_data_ns) * 1e-9
+            links[side] = LinkStatus(link.name, link.state, link.battery, gap)
+        return render_status(now_s=now_s, phase=self.engine.phase, angles=self.engine.angles, links=links,
+                             activity_since_s=self.engine.activity_since_s(), alerts=len(self.alerts),
+                             tracking_only=self.options.tracking_only)
+
+    # ---------------------------------------------------------------- stop
+
+    async def _shutdown(self, tasks: list[asyncio.Task]) -> None:
+        links = list(self.links.values())
+        for link in links:
+            link.stopping = True
+        await asyncio.gather(*(link.stop() for link in links), return_exceptions=True)
+        consumers = [t for t in tasks if t.get_name().startswith("consume")]
+        try:  # let the consumers drain what arrived before the stop
+            await asyncio.wait_for(asyncio.gather(*consumers, return_exceptions=True), 5.0)
+        except TimeoutError:
+            pass
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._final = None
+        try:
+            self._final = self.engine.finish(source=self.options.record or "live session",
+                                             metadata=dict(self.metadata))
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+
+    def _result(self) -> MonitorResult:
+        return MonitorResult(self._final, self.alerts, self.streams, self.links, self.engine.calibration_window_s,
+                             self.now_s())

@@ -66,6 +66,29 @@ def test_kill_9_of_a_recording_monitor_loses_at_most_a_second(tmp_path):
     assert main(["analyze", str(out), "--quiet"]) == 0
 
 
+def test_ctrl_c_stops_cleanly_and_prints_the_summary(tmp_path):
+    out = tmp_path / "interrupted.csv"
+    proc = subprocess.Popen(BACKMON + ["monitor", "--simulate", "--duration", "600", "--record", str(out),
+                                       "--time-scale", "4", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline:  # until calibration is done and written
+            if out.exists() and "# calibration_s:" in out.read_text():
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no calibration within 60 s")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    assert "Session ended." in stdout and "backmon analysis of" in stdout
+    assert main(["analyze", str(out), "--quiet"]) == 0
+
+
 @pytest.mark.parametrize("args, message", [
     (["monitor"], "give both --left and --right"),
     (["monitor", "--left", "a", "--right", "b", "--duration", "-3"], "--duration must be a positive"),

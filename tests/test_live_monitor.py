@@ -5,6 +5,7 @@ same alerts. The virtual sensors and the monitor's clock run faster than real ti
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import stat
@@ -51,7 +52,12 @@ def test_monitor_end_to_end_per_profile(tmp_path, profile):
     record = tmp_path / f"{profile}.csv"
     # WitMotion units all advertise WT901BLE67: they are told apart by address. The others by name.
     queries = None if profile == "witmotion" else (default_name(profile, "left"), default_name(profile, "right"))
-    outcome, sensors, text = run(monitor_on_virtual_radio((profile, profile), record, queries=queries), 120.0)
+    scenario = SCENARIO
+    if profile != "witmotion":  # the right sensor's own clock is 1.7 s ahead and runs 600 ppm fast
+        scenario = dataclasses.replace(SCENARIO, right=dataclasses.replace(SCENARIO.right, clock_offset_s=1.7,
+                                                                           clock_drift_ppm=600.0))
+    outcome, sensors, text = run(monitor_on_virtual_radio((profile, profile), record, queries=queries,
+                                                          scenario=scenario), 120.0)
     # scan + connect both + configure
     assert [link.connects for link in outcome.links.values()] == [1, 1]
     left, right = sensors
@@ -79,6 +85,9 @@ def test_monitor_end_to_end_per_profile(tmp_path, profile):
         assert offline.sides[side].rate_hz == pytest.approx(sensors[0].rate_hz, rel=0.01)
     if profile != "witmotion":  # device time recorded where the device sends it
         assert np.all(np.diff(session.left.device_time_s) > 0)
+        # ... and mapped onto the host clock: the two sensors agree (analysis finds nothing to fix)
+        clock = offline.data_quality.clock
+        assert clock.offset_s is not None and abs(clock.offset_s) < 0.02 and not clock.corrected, clock
 
 
 def test_alert_is_raised_within_a_second_of_its_rule(tmp_path):

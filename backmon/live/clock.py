@@ -20,6 +20,7 @@ or squeezed by at most ``MAX_SLEW``), so a refit never opens a false gap or runs
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -63,36 +64,39 @@ class SampleClock:
         self._segment += 1
         self._last = None
 
-    def target(self, device_s: np.ndarray | float) -> np.ndarray | float:
-        """The fitted host time of device times in the current segment."""
-        return self._intercepts[self._segment] + self.rate_factor * np.asarray(device_s)
+    def target(self, device_s: float) -> float:
+        """The fitted host time of a device time in the current segment."""
+        return self._intercepts[self._segment] + self.rate_factor * device_s
 
-    def place(self, arrival_s: float, device_s: np.ndarray) -> np.ndarray:
-        if device_s.size == 0:
+    def place(self, arrival_s: float, device_s: Sequence[float]) -> np.ndarray:
+        """Host times of one notification's samples (plain floats inside: a notification holds
+        a few samples, where numpy's per-call cost would dominate)."""
+        if not len(device_s):
             return np.empty(0)
-        self._observe(float(device_s[-1]), arrival_s)  # the newest sample left last: least delay
-        target = self.target(device_s)
+        device = [float(d) for d in device_s]
+        self._observe(device[-1], arrival_s)  # the newest sample left last: least delay
         if self._last is None:
-            stamps = target
+            stamps = [self.target(d) for d in device]
         else:
-            stamps = self._slew(device_s, target)
-        self._last = (float(device_s[-1]), float(stamps[-1]))
-        return stamps
+            stamps = self._slew(device)
+        self._last = (device[-1], stamps[-1])
+        return np.array(stamps)
 
-    def _slew(self, device_s: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def _slew(self, device: list[float]) -> list[float]:
         last_device, last_host = self._last
-        elapsed = device_s - last_device
-        path = last_host + self.rate_factor * elapsed
-        error = float(target[-1] - path[-1])
-        span = float(elapsed[-1])
+        b = self.rate_factor
+        span = device[-1] - last_device
+        error = self.target(device[-1]) - (last_host + b * span)
         if abs(error) > MAX_SLEW_ERROR_S or span <= 0:
-            stamps = target  # far off (first fit of a badly wrong nominal rate): jump
+            stamps = [self.target(d) for d in device]  # far off (a device restart): jump
         else:
             allowed = MAX_SLEW * span
-            correction = max(-allowed, min(allowed, error))
-            stamps = path + correction * (elapsed / span)
-        floor = last_host + 1e-6
-        return np.maximum(stamps, floor + 1e-9 * np.arange(stamps.size))  # never backwards
+            per_s = max(-allowed, min(allowed, error)) / span  # correction per device second
+            stamps = [last_host + (b + per_s) * (d - last_device) for d in device]
+        floor = last_host
+        for i, t in enumerate(stamps):  # never backwards
+            floor = stamps[i] = max(t, floor + 1e-6)
+        return stamps
 
     def _observe(self, device_s: float, arrival_s: float) -> None:
         key = (self._segment, math.floor(device_s / BIN_S))

@@ -33,13 +33,13 @@ class _SideStore:
 
     def __init__(self) -> None:
         self.chunks: list[tuple[np.ndarray, np.ndarray]] = []
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending: list[SampleBlock] = []
         self.count = 0
         self.first_s: float | None = None
         self.last_s: float | None = None
 
     def add(self, block: SampleBlock) -> None:
-        self.pending.append((block.time_s, np.hstack([block.accel_g, block.gyro_dps]).astype(np.float32)))
+        self.pending.append(block)
         self.count += len(block)
         self.first_s = float(block.time_s[0]) if self.first_s is None else self.first_s
         self.last_s = float(block.time_s[-1])
@@ -48,8 +48,10 @@ class _SideStore:
 
     def _pack(self) -> None:
         if self.pending:
-            self.chunks.append((np.concatenate([t for t, _ in self.pending]),
-                                np.concatenate([v for _, v in self.pending])))
+            values = np.empty((sum(len(b) for b in self.pending), 6), dtype=np.float32)
+            values[:, :3] = np.concatenate([b.accel_g for b in self.pending])
+            values[:, 3:] = np.concatenate([b.gyro_dps for b in self.pending])
+            self.chunks.append((np.concatenate([b.time_s for b in self.pending]), values))
             self.pending = []
 
     @property
@@ -65,6 +67,13 @@ class _SideStore:
             self.chunks = [(np.concatenate([t for t, _ in self.chunks]), np.concatenate([v for _, v in self.chunks]))]
         t, v = self.chunks[0]
         return t, v.astype(np.float64)
+
+
+def _joined(blocks: list[SampleBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if len(blocks) == 1:
+        return blocks[0].time_s, blocks[0].accel_g, blocks[0].gyro_dps
+    return (np.concatenate([b.time_s for b in blocks]), np.concatenate([b.accel_g for b in blocks]),
+            np.concatenate([b.gyro_dps for b in blocks]))
 
 
 @dataclass
@@ -100,18 +109,26 @@ class LiveEngine:
         self.engine: Engine | None = None
         self.angles: LiveAngles | None = None
         self.complete_s: float | None = None
+        self._unpushed: dict[str, list[SampleBlock]] = {side: [] for side in self.sides}
 
     @property
     def phase(self) -> str:
         return "monitoring" if self.engine else "calibrating" if self.plan else "starting"
 
     def push(self, block: SampleBlock) -> None:
+        """Keep a block; the engine gets it (with the others since) at the next step."""
         if not len(block):
             return
         self.stores[block.side].add(block)
+        if self.plan is not None:
+            self._unpushed[block.side].append(block)
+
+    def _push_pending(self) -> None:
         target = self.engine or self.guide
-        if target is not None:
-            target.push(block.side, block.time_s, block.accel_g, block.gyro_dps)
+        for side, blocks in self._unpushed.items():
+            if blocks:
+                target.push(side, *_joined(blocks))
+                blocks.clear()
 
     def step(self, complete_s: float) -> LiveUpdate:
         """Advance to ``complete_s``: every sample up to then has been pushed (session axis)."""
@@ -121,6 +138,7 @@ class LiveEngine:
         self.complete_s = complete_s
         if self.plan is None and not self._make_plan():
             return update
+        self._push_pending()
         if self.engine is None:
             update.events += self.guide.step(complete_s)
             if not self.guide.done:
@@ -194,6 +212,7 @@ class LiveEngine:
         if self.engine is None:
             return None
         end_s = max(store.last_s for store in self.stores.values() if store.count)
+        self._push_pending()
         self.engine.step(end_s, final=True)
         return self.engine.result(self.session(source=source, metadata=metadata))
 

@@ -1,0 +1,115 @@
+"""CPU cost of the live pipeline per second of two-sensor data (the budget: under 5 % of one core).
+
+    python benchmarks/bench_live.py --minutes 10 --profile witmotion --rate-hz 100
+
+What is measured is everything backmon's monitor does with notifications once the Bluetooth
+stack has delivered them: decode (with WitMotion's frame reassembly), drop repeats, place on
+the host clock, append to the recording (flushed twice a second), feed the processing Engine
+with a step four times a second (guided calibration first), render the status twice a second.
+The notification bytes are made beforehand with the profile's encoder from a simulated session
+(setup, not timed); the Bluetooth stack itself (BlueZ, CoreBluetooth, or Bumble) is not counted.
+Prints CPU seconds per second of data for the whole session and for the monitoring part alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from backmon.live.live_engine import LiveEngine, warm_up
+from backmon.live.recorder import SessionRecorder
+from backmon.live.status import LinkStatus, render_status
+from backmon.live.stream import SensorStream
+from processing import Settings
+from sensors import scenarios
+from sensors.profiles import PROFILES, backmon, movesense, witmotion
+from sensors.samples import ImuSample
+from sensors.simulator import simulate
+
+STEP_S, STATUS_S = 0.25, 0.5
+PER_NOTIFICATION = {"witmotion": 1, "movesense": 4, "backmon": 4}  # 100 Hz WitMotion: one frame each
+
+
+def notifications(profile: str, side_samples, rate_hz: float) -> list[tuple[float, bytes]]:
+    """(arrival_s, bytes) of one sensor: the profile's own encoding, 8 ms after the last sample."""
+    per = PER_NOTIFICATION[profile]
+    out = []
+    t, a, g = side_samples.time_s, side_samples.accel_g, side_samples.gyro_dps
+    for i in range(0, t.size - per + 1, per):
+        samples = [ImuSample(*a[k], *g[k]) for k in range(i, i + per)]
+        if profile == "witmotion":
+            data = witmotion.encode(samples)
+        elif profile == "movesense":
+            data = movesense.encode(samples, time_ms=round(t[i] * 1000))
+        else:
+            data = backmon.encode(samples, seq=i // per, time_us=round(t[i] * 1e6), period_us=round(1e6 / rate_hz))
+        out.append((float(t[i + per - 1]) + 0.008, data))
+    return out
+
+
+def run(profile: str, rate_hz: float, minutes: float) -> None:
+    scenario = scenarios.normal_work(minutes, rate_hz=rate_hz)
+    sim = simulate(scenario)
+    events = sorted([(arrival, side, data) for side in ("left", "right")
+                     for arrival, data in notifications(profile, getattr(sim, side), rate_hz)])
+    settings = Settings()
+    warm_up(settings)
+    streams = {side: SensorStream(side, PROFILES[profile], rate_hz=rate_hz) for side in ("left", "right")}
+    engine = LiveEngine(settings)
+    links = {side: LinkStatus("sensor", "connected", "87 %") for side in ("left", "right")}
+    screen = io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        recorder = SessionRecorder(Path(tmp) / "bench.csv", metadata=[("started_at", "bench")])
+        next_step = next_status = 0.0
+        monitoring_from = None
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for arrival, side, data in events:
+            block = streams[side].feed(data, arrival)
+            if block is not None:
+                engine.push(block)
+                recorder.write(block)
+            if arrival >= next_step:
+                next_step += STEP_S
+                newest = [s.last_time_s for s in streams.values() if s.last_time_s is not None]
+                engine.step(min(newest))
+                recorder.flush()
+                if monitoring_from is None and engine.phase == "monitoring":
+                    monitoring_from = (arrival, time.process_time())
+            if arrival >= next_status:
+                next_status += STATUS_S
+                screen.write("\n".join(render_status(now_s=arrival, phase=engine.phase, angles=engine.angles,
+                                                     links=links, activity_since_s=engine.activity_since_s(),
+                                                     alerts=0, tracking_only=False)))
+                screen.seek(0)
+                screen.truncate()
+        cpu1, wall1 = time.process_time(), time.perf_counter()
+        recorder.close()
+    data_s = events[-1][0] - events[0][0]
+    total = (cpu1 - cpu0) / data_s
+    steady = (cpu1 - monitoring_from[1]) / (events[-1][0] - monitoring_from[0])
+    samples = sum(s.counts.samples for s in streams.values())
+    print(f"live pipeline, {profile} x2 at {rate_hz:g} Hz, {data_s / 60:.1f} min of data, {samples} samples, "
+          f"{len(events)} notifications (processed in {wall1 - wall0:.1f} s)")
+    print(f"  whole session (calibration included): {100 * total:.2f} % of one core "
+          f"({1e3 * total:.1f} ms CPU per second of data)")
+    print(f"  monitoring (after calibration):       {100 * steady:.2f} % of one core")
+    print(f"  budget: 5 % -> {'OK' if max(total, steady) < 0.05 else 'OVER'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate-hz", type=float, default=100.0)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="witmotion")
+    args = parser.parse_args()
+    np.seterr(all="ignore")
+    run(args.profile, args.rate_hz, args.minutes)
+
+
+if __name__ == "__main__":
+    main()

@@ -58,7 +58,14 @@ class CalibrationFrames:
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+    """Unit vectors; an empty frame (all zeros) stays zero instead of dividing by zero."""
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(norm > 0, norm, 1.0)
+
+
+def _valid(f: CalibrationFrames, lo: int, hi: int) -> np.ndarray:
+    """Gravity of the valid frames in [lo, hi)."""
+    return f.gravity[lo:hi][f.valid[lo:hi]]
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -114,14 +121,14 @@ def _side_calibration(f: CalibrationFrames, neutral: tuple[int, int] | None, ben
         return SideCalibration(np.eye(3), "nominal", None, None, None, None, None, 0.0, 0.0,
                                "no still upright stretch found: nominal sensor axes assumed")
     n0, n1 = neutral
-    still = f.gravity[n0:n1][f.valid[n0:n1]]
+    still = _valid(f, n0, n1)
     up = _unit(still.mean(axis=0))
     neutral_sd = float(np.sqrt(np.mean(_angle_deg(still, up[None, :]) ** 2)))
     span = lambda a, b: (float(f.time_s[a]), float(f.time_s[b - 1]))  # noqa: E731
     bend = find_bend(f, up, *bend_search, frame_rate_hz=frame_rate_hz, settings=settings)
     back, bend_info, note = NOMINAL_BACK, (None, None, None), "no forward bend found: nominal heading assumed"
     if bend is not None:
-        g = _unit(f.gravity[bend[0]:bend[1]][f.valid[bend[0]:bend[1]]])
+        g = _unit(_valid(f, bend[0], bend[1]))
         direction = bend_direction(g, up)
         off_nominal = _off_nominal_deg(direction, up)
         if method == "automatic" and off_nominal > settings.auto_bend_max_off_nominal_deg:
@@ -191,14 +198,14 @@ def _automatic_neutral(frames: dict[str, CalibrationFrames], *, frame_rate_hz: f
     typical = _typical_up(frames, stretches)
     upright = []
     for n0, n1 in stretches:
-        ups = {side: _unit(f.gravity[n0:n1][f.valid[n0:n1]].mean(axis=0)) for side, f in frames.items()}
+        ups = {side: _unit(_valid(f, n0, n1).mean(axis=0)) for side, f in frames.items()}
         if any(_angle_deg(u, typical[side]) > settings.auto_upright_max_deg for side, u in ups.items()):
             continue  # sitting, lying: not the wearer's usual posture, not a neutral to trust blindly
         upright.append((n0, n1))
         bend_hi = min(size, n1 + int(round(settings.auto_bend_within_s * frame_rate_hz)))
         bends = [find_bend(f, ups[side], n1, bend_hi, frame_rate_hz=frame_rate_hz, settings=settings)
                  for side, f in frames.items()]
-        forward = [b is not None and _off_nominal_deg(bend_direction(_unit(f.gravity[b[0]:b[1]]), ups[side]),
+        forward = [b is not None and _off_nominal_deg(bend_direction(_unit(_valid(f, b[0], b[1])), ups[side]),
                                                       ups[side]) <= settings.auto_bend_max_off_nominal_deg
                    for (side, f), b in zip(frames.items(), bends)]
         if all(forward):
@@ -211,7 +218,7 @@ def _typical_up(frames: dict[str, CalibrationFrames], stretches: list[tuple[int,
     this finds "up" even for a sensor mounted upside down. Nominal x when nothing was still."""
     typical = {}
     for side, f in frames.items():
-        still = [f.gravity[a:b][f.valid[a:b]] for a, b in stretches]
+        still = [_valid(f, a, b) for a, b in stretches]
         g = np.concatenate(still) if still else np.empty((0, 3))
         typical[side] = _unit(np.median(_unit(g), axis=0)) if len(g) else NOMINAL_UP
     return typical

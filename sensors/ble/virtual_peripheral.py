@@ -102,7 +102,8 @@ class VirtualWearer:
                       for side in ("left", "right")}
             scenario = dataclasses.replace(self.scenario, **models)
             self._by_rate[rate_hz] = asyncio.ensure_future(asyncio.to_thread(simulate, scenario))
-        return await self._by_rate[rate_hz]
+        # Shielded: a stream cancelled while the simulation runs must not cancel the cached result.
+        return await asyncio.shield(self._by_rate[rate_hz])
 
     async def stream(self, side: str, rate_hz: float) -> SideStream:
         sim = await self.simulated(rate_hz)

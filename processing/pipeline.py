@@ -10,13 +10,14 @@ recorded file in large slices. Both end in the same ``AnalysisResult``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from processing.activity import MovementDetector
-from processing.align import Aligner, AlignedChunk, SideChunk, grid_rate_hz, side_gap_s
+from processing.align import Aligner, AlignedChunk, SideChunk, gap_threshold_s, grid_rate_hz, side_gap_s
 from processing.alerts import Alert
 from processing.calibration import Calibration, CalibrationFrames, calibrate
 from processing.clock_sync import ClockSync, apply_clock, estimate_clock
@@ -56,8 +57,6 @@ class StreamPlan:
 
 def plan_stream(side_rates_hz: dict[str, float], *, start_s: float, settings: Settings) -> StreamPlan:
     """Grid and gap thresholds for sides with these measured (or configured) rates."""
-    from processing.align import gap_threshold_s
-
     a = settings.align
     gaps = {side: gap_threshold_s(rate, max_interpolated_samples=a.max_interpolated_samples)
             for side, rate in side_rates_hz.items()}
@@ -198,11 +197,11 @@ def _duration_s(session: Session) -> float:
 
 def feed(engine: Engine | FrameSource, session: Session, *, chunk_s: float, until_s: float | None = None):
     """Push a recorded session through ``engine`` in slices of ``chunk_s``; yield each step's output."""
-    present = {side: session.side(side) for side in engine_plan(engine).sides}
+    present = {side: session.side(side) for side in engine.plan.sides}
     end_s = max(float(s.time_s[-1]) for s in present.values())
     if until_s is not None:
         end_s = min(end_s, until_s)
-    t = engine_plan(engine).start_s
+    t = engine.plan.start_s
     while t < end_s:
         upper = min(t + chunk_s, end_s)
         for side, samples in present.items():
@@ -213,10 +212,6 @@ def feed(engine: Engine | FrameSource, session: Session, *, chunk_s: float, unti
                 engine.push(side, samples.time_s[lo:hi], samples.accel_g[lo:hi], samples.gyro_dps[lo:hi])
         yield engine.step(upper, final=upper >= end_s)
         t = upper
-
-
-def engine_plan(engine: Engine | FrameSource) -> StreamPlan:
-    return engine.plan
 
 
 def plan_for_session(session: Session, settings: Settings) -> StreamPlan:
@@ -276,8 +271,6 @@ def analyze_session(session: Session, *, settings: Settings | None = None,
 
 def swap(session: Session) -> Session:
     """Left and right exchanged (for sensors worn on the wrong sides)."""
-    import dataclasses
-
     def relabel(samples, side):
         return None if samples is None else dataclasses.replace(samples, side=side)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 
 class BackmonError(Exception):
     """Base of every error the user can cause; ``str(err)`` is the one-line message."""
@@ -51,13 +54,19 @@ class BluetoothUnavailable(BackmonError):
 
 def read_file_bytes(path, *, error: type[FileProblem], directory_problem: str) -> bytes:
     """The whole file, or ``error`` with one sentence: a directory, missing, unreadable."""
-    import os
+    with open_file(path, error=error, directory_problem=directory_problem) as handle:
+        return handle.read()
 
+
+@contextlib.contextmanager
+def open_file(path, *, error: type[FileProblem], directory_problem: str):
+    """The file open for binary reading; a directory, a missing or an unreadable file (also
+    while reading) becomes ``error`` with one sentence."""
     name = os.fspath(path)
     name = name.decode(errors="replace") if isinstance(name, bytes) else name
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            yield handle
     except IsADirectoryError:
         raise error(name, directory_problem) from None
     except FileNotFoundError:

@@ -26,7 +26,7 @@ def normalise_dialect(raw: bytes) -> tuple[bytes, list[str]]:
     if b"\n" not in raw and b"\r" in raw:
         raw = raw.replace(b"\r", b"\n")
         notes.append("lines end in a carriage return alone (old Mac style); read as lines")
-    header = _header_line(raw)
+    header = header_line(raw)
     if header is None or _is_header(header.split(b","), unquote=False):
         return raw, notes
     for separator, name in _SEPARATORS:
@@ -42,7 +42,7 @@ def normalise_dialect(raw: bytes) -> tuple[bytes, list[str]]:
     return raw, notes
 
 
-def _header_line(raw: bytes) -> bytes | None:
+def header_line(raw: bytes) -> bytes | None:
     """The first line that is neither blank nor a ``#`` line."""
     start = 0
     while start < len(raw):

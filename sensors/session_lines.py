@@ -1,0 +1,279 @@
+"""Session CSV bytes to lines and numbers: the part of reading that touches every byte.
+
+One compiled pass over a block of bytes finds each line, classifies it (blank, ``#`` line, or
+text: the header or a data row), counts its commas, notes any byte that is not printable text,
+and reads the cells of the common case: plain decimals (exactly, see ``_number``), empty cells,
+"left" and "right". Lines with anything else go to pandas' C parser, which coerces cell by
+cell; a file that went through a spreadsheet (session_dialect) reaches here already converted.
+Line numbers are 1-based lines of the file: a block knows how many lines came before it.
+
+Measured against Arrow's multi-threaded parser and pandas on this project's 2-core CI machine,
+the pass reads a 440 MB session several times faster than either (benchmarks/bench_analyze.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numba
+import numpy as np
+import pandas as pd
+
+from sensors.session_columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+BLANK, COMMENT, TEXT = 0, 1, 2
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS  # a block's values come in this order
+_SIDE = COLUMNS.index("side")
+_MAX_INDENT = 64  # leading blanks looked through when classifying a line
+_NEWLINE, _CR, _TAB, _SPACE, _HASH, _COMMA, _MINUS, _PLUS, _POINT = 10, 13, 9, 32, 35, 44, 45, 43, 46
+_POW10 = np.array([10.0 ** k for k in range(23)])  # exact in float64 up to 1e22
+_MAX_MANTISSA = 2 ** 53  # integers up to this are exact in float64
+_SPLIT_BYTES = 1 << 20  # blocks at least this large are scanned in two halves at once
+
+
+class Lines(NamedTuple):
+    """Every line of a block: starts (first byte), ends (one past the last content byte:
+    newline and a final CR excluded), kinds (BLANK, COMMENT or TEXT), commas (count per
+    line), odd (a byte that is not printable ASCII or tab, a final CR aside), and for the
+    data columns: fast (every wanted cell was a plain number, empty, or exactly "left" or
+    "right"), values (n, len(COLUMNS)) with NaN where empty or absent, side (0 left, 1 right)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    kinds: np.ndarray
+    commas: np.ndarray
+    odd: np.ndarray
+    fast: np.ndarray
+    values: np.ndarray
+    side: np.ndarray
+
+
+# Byte classes for the compiled pass: a table lookup per byte keeps its loop free of branches
+# that the processor cannot predict.
+_OTHER, _DIGIT, _DOT, _SIGN, _SEP, _EOL, _RET, _ODD = range(8)
+_CLASS = np.full(256, _ODD, np.uint8)
+_CLASS[32:127] = _OTHER
+_CLASS[_TAB] = _OTHER
+_CLASS[48:58] = _DIGIT
+_CLASS[_POINT], _CLASS[_MINUS], _CLASS[_PLUS] = _DOT, _SIGN, _SIGN
+_CLASS[_COMMA], _CLASS[_NEWLINE], _CLASS[_CR] = _SEP, _EOL, _RET
+_LEFT, _RIGHT = int.from_bytes(b"left", "big"), int.from_bytes(b"right", "big")
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan(buf, classes, slots, pow10, starts, ends, kinds, commas, odd, fast, values, side):  # pragma: no cover
+    """One pass, one byte per turn, state in locals; see ``Lines`` for the outputs.
+
+    A number cell is read by Clinger's fast path: a mantissa below 2**53 divided by an exact
+    power of ten (up to 1e22) is correctly rounded, so the value equals any correct parser's.
+    Any other cell (blanks, an exponent, "nan") leaves the line to the careful parser."""
+    n_slots, line, start = slots.size, 0, 0
+    field, n_commas, is_odd, ok, after_cr = 0, 0, False, n_slots > 0, False
+    slot = slots[0] if n_slots else -1
+    length, bad, negative, point, digits, decimals, mantissa = 0, False, False, False, 0, 0, 0
+    size = buf.size
+    for i in range(size + 1):
+        c = classes[buf[i]] if i < size else _EOL
+        if after_cr and c != _EOL:
+            is_odd = True  # a CR inside a line would shift pandas' rows against ours
+        after_cr = c == _RET
+        if c <= _SIGN:
+            length += 1
+            if slot == _SIDE:
+                mantissa = mantissa * 256 + buf[i] if length <= 5 else mantissa
+            elif slot >= 0:
+                if c == _DIGIT:
+                    if mantissa > (_MAX_MANTISSA - 9) // 10:
+                        bad = True  # too many digits for the fast path
+                    else:
+                        mantissa = mantissa * 10 + (buf[i] - 48)
+                    digits += 1
+                    decimals += point
+                elif c == _DOT and not point:
+                    point = True
+                elif c == _SIGN and length == 1:
+                    negative = buf[i] == _MINUS
+                else:
+                    bad = True
+            continue
+        if c == _ODD:
+            is_odd = True
+            continue
+        if c == _RET:
+            continue
+        # A comma or the end of the line: the cell is complete.
+        if slot == _SIDE:
+            code = 0 if (length == 4 and mantissa == _LEFT) else (1 if (length == 5 and mantissa == _RIGHT) else -1)
+            side[line] = code
+            ok = ok and code >= 0
+        elif slot >= 0 and ok:
+            if length == 0:
+                values[line, slot] = np.nan
+            elif bad or digits == 0 or decimals > 22:
+                ok = False
+            else:
+                value = mantissa / pow10[decimals]
+                values[line, slot] = -value if negative else value
+        length, bad, negative, point, digits, decimals, mantissa = 0, False, False, False, 0, 0, 0
+        if c == _SEP:
+            n_commas += 1
+            field += 1
+            slot = slots[field] if field < n_slots else -1
+            continue
+        if i == size and i == start:
+            break  # the block ended with a newline: no line after it
+        end = i - 1 if i > start and buf[i - 1] == _CR else i
+        first = start
+        while first < end and first - start < _MAX_INDENT and (buf[first] == _SPACE or buf[first] == _TAB):
+            first += 1
+        starts[line], ends[line], commas[line], odd[line] = start, end, n_commas, is_odd
+        kinds[line] = BLANK if first >= end else (COMMENT if buf[first] == _HASH else TEXT)
+        fast[line] = ok and n_commas == n_slots - 1 and not is_odd
+        line, start = line + 1, i + 1
+        field, n_commas, is_odd, ok, after_cr = 0, 0, False, n_slots > 0, False
+        slot = slots[0] if n_slots else -1
+    return line
+
+
+def split_lines(buf: np.ndarray, names: list[str] | None = None) -> Lines:
+    """Find and classify the lines of ``buf`` (uint8) in one compiled pass; with the header's
+    ``names``, also read the wanted cells of every line that the fast path can. A large block is
+    cut at a line end and its halves scanned on two threads (the pass releases the GIL)."""
+    slots = np.array([COLUMNS.index(c) if c in COLUMNS else -1 for c in names or ()], np.int64)
+    cut = _middle_line_end(buf) if buf.size >= _SPLIT_BYTES else 0
+    if not cut:
+        return _scan_part(buf, slots, bool(names))
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda part: _scan_part(part, slots, bool(names)), (buf[:cut], buf[cut:])))
+    starts = [parts[0].starts, parts[1].starts + cut]
+    ends = [parts[0].ends, parts[1].ends + cut]
+    return Lines(np.concatenate(starts), np.concatenate(ends),
+                 *(np.concatenate([getattr(p, f) for p in parts]) for f in Lines._fields[2:]))
+
+
+def _middle_line_end(buf: np.ndarray) -> int:
+    newline = np.flatnonzero(buf[buf.size // 2:] == _NEWLINE)
+    return buf.size // 2 + int(newline[0]) + 1 if newline.size and buf.size // 2 + newline[0] + 1 < buf.size else 0
+
+
+def _scan_part(buf: np.ndarray, slots: np.ndarray, read_cells: bool) -> Lines:
+    n = int(np.count_nonzero(buf == _NEWLINE)) + 1
+    starts, ends, commas = (np.empty(n, np.int64) for _ in range(3))
+    kinds, side, odd, fast = np.empty(n, np.int8), np.full(n, -1, np.int8), np.empty(n, np.bool_), np.empty(n, np.bool_)
+    values = np.full((n if read_cells else 0, len(COLUMNS)), np.nan)
+    used = _scan(buf, _CLASS, slots, _POW10, starts, ends, kinds, commas, odd, fast, values, side)
+    return Lines(starts[:used], ends[:used], kinds[:used], commas[:used], odd[:used], fast[:used],
+                 values[:used], side[:used])
+
+
+def data_lines(lines: Lines, after: int, n_fields: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text lines after line index ``after`` split into (good, wrong field count, not text)."""
+    data = np.flatnonzero(lines.kinds == TEXT)
+    data = data[data > after]
+    fields_ok = lines.commas[data] == n_fields - 1
+    text_ok = ~lines.odd[data]
+    return data[fields_ok & text_ok], data[~fields_ok], data[fields_ok & ~text_ok]
+
+
+def wanted_columns(names: list[str]) -> list[str]:
+    return [c for c in COLUMNS if c in names]
+
+
+def parse_table(buf: np.ndarray, lines: Lines, good: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The good lines as (values (n, len(COLUMNS)) float64, NaN for an empty or absent cell;
+    side codes (n,) int8: 0 left, 1 right, -1 other).
+
+    Lines the compiled pass read are taken as they are; the others (a cell with blanks, an
+    exponent, "nan", "Left", text) go to pandas, which coerces cell by cell."""
+    values, side = lines.values[good], lines.side[good]
+    slow = np.flatnonzero(~lines.fast[good])
+    if slow.size:
+        parsed = _parse_pandas(buf, _runs(lines, good[slow], buf.size), names, slow.size)
+        for column, cells in parsed.items():
+            if column == "side":
+                side[slow] = cells
+            else:
+                values[slow, COLUMNS.index(column)] = cells
+    return values, side
+
+
+def _runs(lines: Lines, good: np.ndarray, size: int) -> tuple[list[int], list[int]]:
+    """Byte ranges (newlines included) of the runs of consecutive good lines."""
+    first_of_run = np.flatnonzero(np.diff(good, prepend=-2) != 1)
+    last_of_run = good[np.append(first_of_run[1:], good.size) - 1]
+    next_start = np.append(lines.starts, size)
+    return lines.starts[good[first_of_run]].tolist(), next_start[last_of_run + 1].tolist()
+
+
+class _Bytes(io.RawIOBase):
+    """A binary stream over byte runs of a buffer, for pandas, without copying them first."""
+
+    def __init__(self, buf: np.ndarray, runs) -> None:
+        super().__init__()
+        self._view, (self._starts, self._ends) = memoryview(buf), runs
+        self._run, self._pos = 0, self._starts[0] if self._starts else 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        filled = 0
+        while filled < len(out) and self._run < len(self._starts):
+            n = min(len(out) - filled, self._ends[self._run] - self._pos)
+            out[filled:filled + n] = self._view[self._pos:self._pos + n]
+            filled, self._pos = filled + n, self._pos + n
+            if self._pos == self._ends[self._run]:
+                self._run += 1
+                self._pos = self._starts[self._run] if self._run < len(self._starts) else 0
+        return filled
+
+
+def _parse_pandas(buf: np.ndarray, runs, names: list[str], n_rows: int) -> dict:
+    wanted = wanted_columns(names)
+    positions = [names.index(c) for c in wanted]
+    read = dict(header=None, usecols=positions, quoting=csv.QUOTE_NONE, engine="c")
+    numbers = {names.index(c): (np.float64 if c != "side" else "category") for c in wanted}
+    try:
+        frame = pd.read_csv(_Bytes(buf, runs), dtype=numbers, **read)
+    except ValueError:  # some cell is not a number: let pandas infer, then coerce per column
+        with warnings.catch_warnings():  # chunks of mixed types are expected here (DtypeWarning)
+            warnings.simplefilter("ignore")
+            frame = pd.read_csv(_Bytes(buf, runs), dtype={names.index("side"): "category"}, **read)
+    if len(frame) != n_rows:  # the byte checks make this impossible; a bug if it happens
+        raise RuntimeError(f"parsed {len(frame)} rows from {n_rows} lines")
+    out = {}
+    for c, p in zip(wanted, positions):
+        if c == "side":
+            out[c] = _side_codes(frame[p])
+        else:
+            out[c] = _as_float(frame[p])
+    return out
+
+
+def _side_codes(side: pd.Series) -> np.ndarray:
+    """0 left, 1 right, -1 anything else (case and surrounding blanks ignored)."""
+    categories = [str(c).strip().lower() for c in side.cat.categories]
+    lookup = np.array([{"left": 0, "right": 1}.get(c, -1) for c in categories] + [-1], np.int8)
+    return lookup[side.cat.codes.to_numpy()]  # code -1 (empty cell) picks the trailing -1
+
+
+def _as_float(column: pd.Series) -> np.ndarray:
+    if column.dtype.kind == "b":
+        return np.full(len(column), np.nan)
+    if column.dtype.kind not in "fiu":
+        try:
+            column = pd.to_numeric(column, errors="coerce")
+        except OverflowError:  # an integer beyond int64 beside text: cell by cell (rare)
+            return np.array([_cell_float(x) for x in column], np.float64)
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _cell_float(cell) -> float:
+    try:
+        return float(cell)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sensors.samples import SIDES, SideSamples
@@ -80,45 +81,95 @@ def find_gaps(time_s: np.ndarray, *, gap_s: float) -> list[Gap]:
 
 
 class _SideBuffer:
-    """Samples of one side not yet passed by the grid (plus the one just before it)."""
+    """Samples of one side not yet passed by the grid (plus the one just before it).
+
+    The samples sit in one growing array, [lo, hi) in use: a push copies once, and dropping
+    the samples the grid has passed only moves ``lo`` (no concatenation per chunk).
+    """
 
     def __init__(self, gap_s: float) -> None:
         self.gap_s = gap_s
-        self.time_s = np.empty(0)
-        self.data = np.empty((0, 6))
+        self._time_s = np.empty(0)
+        self._data = np.empty((0, 6))  # accel_g | gyro_dps, one row per sample
+        self._lo = self._hi = 0
         self.gaps: list[Gap] = []
         self.samples = 0
 
     def push(self, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
-        if time_s.size == 0:
+        n = int(time_s.size)
+        if n == 0:
             return
-        joined = np.concatenate([self.time_s[-1:], time_s])
+        joined = np.concatenate([self._time_s[self._hi - 1:self._hi], time_s])
         self.gaps.extend(find_gaps(joined, gap_s=self.gap_s))
-        self.samples += int(time_s.size)
-        self.time_s = np.concatenate([self.time_s, time_s])
-        self.data = np.concatenate([self.data, np.hstack([accel_g, gyro_dps])])
+        self.samples += n
+        self._make_room(n)
+        hi = self._hi + n
+        self._time_s[self._hi:hi] = time_s
+        self._data[self._hi:hi, :3] = accel_g
+        self._data[self._hi:hi, 3:] = gyro_dps
+        self._hi = hi
 
-    def sample(self, grid_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Interpolated (n, 6) values and validity at the grid times, then drop used samples."""
+    def _make_room(self, n: int) -> None:
+        """Room for n more samples: move the kept ones to the front, grow if still short."""
+        if self._hi + n <= self._time_s.size:
+            return
+        kept = self._hi - self._lo
+        time_s, data = self._time_s, self._data
+        if kept + n > time_s.size // 2:  # doubling keeps the copying linear in the samples pushed
+            time_s, data = np.empty(2 * (kept + n)), np.empty((2 * (kept + n), 6))
+        time_s[:kept], data[:kept] = self._time_s[self._lo:self._hi], self._data[self._lo:self._hi]
+        self._time_s, self._data, self._lo, self._hi = time_s, data, 0, kept
+
+    def sample(self, grid_s: np.ndarray, held: np.ndarray, was_valid: bool) -> SideChunk:
+        """This side at the grid times; then drop the samples the grid has passed.
+
+        ``held`` (6,) is the last value given out (updated in place); ``was_valid`` says
+        whether the point before ``grid_s[0]`` was valid.
+        """
         n = grid_s.size
-        values = np.zeros((n, 6))
-        valid = np.zeros(n, dtype=bool)
-        if self.time_s.size >= 2 and n:
-            right = np.searchsorted(self.time_s, grid_s, side="right")
-            left = right - 1
-            inside = (left >= 0) & (right < self.time_s.size)
-            li, ri = np.clip(left, 0, None), np.clip(right, None, self.time_s.size - 1)
-            span = self.time_s[ri] - self.time_s[li]
+        accel, gyro = np.empty((n, 3)), np.empty((n, 3))
+        valid, reset = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+        passed = _resample(self._time_s[self._lo:self._hi], self._data[self._lo:self._hi], grid_s, self.gap_s,
+                           held, was_valid, accel, gyro, valid, reset)
+        self._lo += max(0, passed - 1)
+        return SideChunk(accel, gyro, valid, reset)
+
+
+@numba.njit(cache=True, nogil=True)
+def _resample(time_s, data, grid_s, gap_s, held, was_valid, accel_out, gyro_out, valid_out,
+              reset_out):
+    """Linear interpolation onto the grid, invalid points holding the last value, resets.
+
+    ``time_s`` must be sorted (as SideSamples and live stamps are): the search for each grid
+    point walks on from the previous one. Returns how many samples lie at or before the last
+    grid point. The arithmetic is the one numpy did before, operation for operation.
+    """
+    size = time_s.size
+    right = 0
+    for j in range(grid_s.size):
+        g = grid_s[j]
+        ok = False
+        if size >= 2:
+            while right < size and time_s[right] <= g:  # searchsorted(..., side="right")
+                right += 1
+            li, ri = max(right - 1, 0), min(right, size - 1)
+            span = time_s[ri] - time_s[li]
             # A grid point on a sample (to rounding) needs no neighbour, even at a gap's edge.
-            on_sample = (left >= 0) & (np.abs(grid_s - self.time_s[li]) <= 1e-9 * np.maximum(1.0, np.abs(grid_s)))
-            between = inside & (span <= self.gap_s) & (span > 0)
-            valid = between | on_sample
-            frac = np.where(between, (grid_s - self.time_s[li]) / np.where(span > 0, span, 1.0), 0.0)
-            values = self.data[li] + frac[:, None] * (self.data[ri] - self.data[li])
-        if n:
-            keep_from = max(0, int(np.searchsorted(self.time_s, grid_s[-1], side="right")) - 1)
-            self.time_s, self.data = self.time_s[keep_from:], self.data[keep_from:]
-        return values, valid
+            on_sample = right >= 1 and abs(g - time_s[li]) <= 1e-9 * max(1.0, abs(g))
+            between = right >= 1 and right < size and span <= gap_s and span > 0
+            ok = between or on_sample
+            if ok:
+                frac = (g - time_s[li]) / span if between else 0.0
+                for c in range(6):
+                    held[c] = data[li, c] + frac * (data[ri, c] - data[li, c])
+        # Invalid points repeat the last valid value so filters see no jumps to zero.
+        for c in range(3):
+            accel_out[j, c] = held[c]
+            gyro_out[j, c] = held[3 + c]
+        valid_out[j] = ok
+        reset_out[j] = ok and not was_valid
+        was_valid = ok
+    return right
 
 
 class Aligner:
@@ -171,23 +222,9 @@ class Aligner:
         return chunk
 
     def _side_chunk(self, side: str, grid_s: np.ndarray) -> SideChunk:
-        values, valid = self._buffers[side].sample(grid_s)
-        values = _hold_invalid(values, valid, self._last_values[side])
-        previous = np.concatenate([[self._last_valid[side]], valid[:-1]])
-        reset = valid & ~previous
-        self._last_valid[side] = bool(valid[-1])
-        self._last_values[side] = values[-1].copy()
-        return SideChunk(values[:, :3], values[:, 3:], valid, reset)
-
-
-def _hold_invalid(values: np.ndarray, valid: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """Invalid points repeat the last valid value so filters see no jumps to zero."""
-    if valid.all():
-        return values
-    idx = np.where(valid, np.arange(valid.size), -1)
-    np.maximum.accumulate(idx, out=idx)
-    held = np.vstack([before, values])[idx + 1]
-    return held
+        chunk = self._buffers[side].sample(grid_s, self._last_values[side], self._last_valid[side])
+        self._last_valid[side] = bool(chunk.valid[-1])
+        return chunk
 
 
 def side_gap_s(samples: SideSamples, *, max_interpolated_samples: int) -> tuple[float, float]:

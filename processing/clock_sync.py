@@ -17,7 +17,7 @@ import numpy as np
 from scipy.signal import correlate
 
 from processing.settings import ClockSettings
-from sensors.samples import Session, SideSamples
+from processing.sources import Reader, Source
 
 GRID_HZ = 50.0  # |gyro| is compared at this rate; peaks are refined to a fraction of a step
 
@@ -38,9 +38,29 @@ class ClockSync:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
 
 
-def _magnitude(side: SideSamples) -> np.ndarray:
-    g = side.gyro_dps
-    return np.sqrt(g[:, 0] ** 2 + g[:, 1] ** 2 + g[:, 2] ** 2)
+class _RateTrack:
+    """One side's |gyro| read forward through a Reader, keeping only what the windows ahead need."""
+
+    def __init__(self, reader: Reader, side: str) -> None:
+        self.reader, self.side = reader, side
+        self.time_s, self.rate_dps = np.zeros(0), np.zeros(0)
+        self.done = False
+
+    def around(self, a_s: float, b_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Samples in [a_s, b_s] plus the one before and the one after, where they exist:
+        exactly what np.interp over the whole side would use between a_s and b_s."""
+        while not self.done and (not self.time_s.size or self.time_s[-1] <= b_s):
+            chunk = self.reader.take_next(self.side)
+            if chunk is None:
+                self.done = True
+                break
+            time_s, _, gyro = chunk
+            rate = np.sqrt(gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2)
+            self.time_s, self.rate_dps = np.concatenate([self.time_s, time_s]), np.concatenate([self.rate_dps, rate])
+        first = max(int(np.searchsorted(self.time_s, a_s, side="left")) - 1, 0)
+        self.time_s, self.rate_dps = self.time_s[first:], self.rate_dps[first:]  # windows only move on
+        last = int(np.searchsorted(self.time_s, b_s, side="right"))
+        return self.time_s[:last + 1], self.rate_dps[:last + 1]
 
 
 def _window_lag(left: np.ndarray, right: np.ndarray, centre_lag: float, search: float) -> tuple[float, float]:
@@ -65,14 +85,15 @@ def _window_lag(left: np.ndarray, right: np.ndarray, centre_lag: float, search: 
     return float(lag), float(xc[i])
 
 
-def estimate_clock(left: SideSamples, right: SideSamples, settings: ClockSettings = ClockSettings()) -> ClockSync:
+def estimate_clock(source: Source, settings: ClockSettings = ClockSettings()) -> ClockSync:
     """Offset and drift of the right clock against the left, from shared turning."""
-    t0 = max(float(left.time_s[0]), float(right.time_s[0]))
-    t1 = min(float(left.time_s[-1]), float(right.time_s[-1]))
+    left, right = source.spans["left"], source.spans["right"]
+    t0, t1 = max(left.first_s, right.first_s), min(left.last_s, right.last_s)
     pad = settings.coarse_search_s
     starts = np.arange(t0, max(t0, t1 - settings.window_s) + 1e-9, settings.window_s)
+    reader = source.reader()
+    tracks = {side: _RateTrack(reader, side) for side in ("left", "right")}
     centres, lags = [], []
-    left_rate, right_rate = _magnitude(left), _magnitude(right)
     for start in starts:
         grid = np.arange(start, min(start + settings.window_s, t1), 1.0 / GRID_HZ)
         if grid.size < GRID_HZ * 30:
@@ -80,9 +101,10 @@ def estimate_clock(left: SideSamples, right: SideSamples, settings: ClockSetting
         predicted, search = _predict(centres, lags, start, settings)
         # The right window is widened so any lag within the search fits inside it.
         wide = np.arange(grid[0] - pad, grid[-1] + pad, 1.0 / GRID_HZ)
-        on_grid = np.interp(grid, left.time_s, left_rate, left=0.0, right=0.0)
+        on_grid = np.interp(grid, *tracks["left"].around(grid[0], grid[-1]), left=0.0, right=0.0)
         lag, corr = _window_lag(np.interp(wide, grid, on_grid, left=0.0, right=0.0),
-                                np.interp(wide, right.time_s, right_rate, left=0.0, right=0.0), predicted, search)
+                                np.interp(wide, *tracks["right"].around(wide[0], wide[-1]), left=0.0, right=0.0),
+                                predicted, search)
         if corr >= settings.min_correlation:
             centres.append(float(grid.mean()))
             lags.append(lag)
@@ -115,12 +137,14 @@ def _fit(centres: np.ndarray, lags: np.ndarray, t0: float, t1: float, total: int
     return ClockSync(offset, drift, t0, int(lags.size), total, corrected, note)
 
 
-def apply_clock(session: Session, sync: ClockSync) -> Session:
-    """The session with the right side's time stamps on the left side's clock."""
-    if not sync.corrected or session.right is None:
-        return session
+def right_on_left_clock(sync: ClockSync):
+    """The map of the right side's time stamps onto the left side's clock (None: no change)."""
+    if not sync.corrected:
+        return None
     b = sync.drift_ppm * 1e-6
-    t = session.right.time_s
-    # Invert right(t) = t + offset + b (t - t0) for t.
-    corrected = (t - sync.offset_s + b * sync.t0_s) / (1.0 + b)
-    return dataclasses.replace(session, right=dataclasses.replace(session.right, time_s=corrected))
+    offset_s, t0_s = sync.offset_s, sync.t0_s
+
+    def corrected(t: np.ndarray) -> np.ndarray:  # invert right(t) = t + offset + b (t - t0) for t
+        return (t - offset_s + b * t0_s) / (1.0 + b)
+
+    return corrected

@@ -16,7 +16,6 @@ from processing.calibration import Calibration
 from processing.clock_sync import ClockSync
 from processing.episodes import runs
 from processing.side_check import SideCheck
-from sensors.samples import Session
 
 # Common full-scale ranges; readings stuck at the largest magnitude seen, at or near one of
 # these, are clipped (MEMS IMUs offer 2/4/8/16 g and 125-2000 deg/s; WitMotion 16 g, 2000 deg/s).
@@ -89,19 +88,38 @@ def mounting_notes(calibration: Calibration) -> dict[str, str]:
     return notes
 
 
-def saturation(session: Session) -> dict[str, dict[str, float]]:
+class SaturationWatch:
+    """Each side's few largest absolute readings per sensor, gathered a chunk at a time: enough
+    to tell whether the largest one repeats (a clipped signal) without keeping the signal."""
+
+    TOP = 3  # a clipped peak must appear at least this often
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, dict[str, np.ndarray]] = {}
+
+    def update(self, side: str, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
+        for what, values in (("accelerometer", accel_g), ("gyroscope", gyro_dps)):
+            magnitudes = np.abs(values).ravel()
+            if magnitudes.size > self.TOP:
+                magnitudes = np.partition(magnitudes, magnitudes.size - self.TOP)[-self.TOP:]
+            known = self.peaks.setdefault(side, {}).get(what)
+            both = magnitudes if known is None else np.concatenate([known, magnitudes])
+            self.peaks[side][what] = np.sort(both)[-self.TOP:]
+
+
+def saturation(peaks: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
+    """Sides and sensors whose largest reading repeats at or near a common full-scale range."""
     found = {}
     for side in ("left", "right"):
-        s = session.side(side)
-        if s is None:
-            continue
         hits = {}
-        for what, values, ranges in (("accelerometer", s.accel_g, ACCEL_RANGES_G),
-                                     ("gyroscope", s.gyro_dps, GYRO_RANGES_DPS)):
-            peak = float(np.max(np.abs(values)))
+        for what, ranges in (("accelerometer", ACCEL_RANGES_G), ("gyroscope", GYRO_RANGES_DPS)):
+            top = peaks.get(side, {}).get(what)
+            if top is None or not top.size:
+                continue
+            peak = float(top[-1])
             near_range = any(abs(peak - r) <= 0.02 * r for r in ranges)
-            stuck = int(np.sum(np.abs(values) >= peak * (1 - 1e-6)))
-            if near_range and stuck >= 3:
+            stuck = int(np.sum(top >= peak * (1 - 1e-6)))
+            if near_range and stuck >= SaturationWatch.TOP:
                 hits[what] = round(peak, 3)
         if hits:
             found[side] = hits

@@ -79,22 +79,58 @@ def concat_tables(parts: list[FrameTable]) -> FrameTable:
     return FrameTable(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(FrameTable)))
 
 
+class TimelineBuffer:
+    """The frames of a whole session, kept compact: angles, rates and intensities in float32
+    (a millionth of a degree is far below any sensor's noise), time in float64. Storage grows
+    by doubling, or is sized once from ``expected`` frames, so no copy of the whole is made at
+    the end. Steps analyse their own frames in float64 before they are stored."""
+
+    def __init__(self, expected: int = 0) -> None:
+        self._columns = {f.name: _empty(f.name, max(expected, 1024)) for f in dataclasses.fields(FrameTable)}
+        self._n = 0
+
+    def append(self, table: FrameTable) -> None:
+        m = len(table)
+        if self._n + m > self._capacity:
+            grown = max(2 * self._capacity, self._n + m)
+            for name, column in self._columns.items():
+                bigger = _empty(name, grown)
+                bigger[:self._n] = column[:self._n]
+                self._columns[name] = bigger
+        for name, column in self._columns.items():
+            column[self._n:self._n + m] = getattr(table, name)
+        self._n += m
+
+    @property
+    def _capacity(self) -> int:
+        return self._columns["time_s"].size
+
+    def table(self) -> FrameTable:
+        return FrameTable(**{name: column[:self._n] for name, column in self._columns.items()})
+
+
+def _empty(name: str, n: int) -> np.ndarray:
+    dtype = np.float64 if name == "time_s" else (bool if name == "moving" else np.float32)
+    return np.empty(n, dtype)
+
+
 TIMELINE_COLUMNS = ("time_s", "left_flexion_deg", "left_lateral_deg", "right_flexion_deg", "right_lateral_deg",
                     "trunk_flexion_deg", "trunk_lateral_deg", "lr_flexion_diff_deg", "lr_lateral_diff_deg",
                     "moving")
 
 
-def write_timeline_csv(table: FrameTable, path) -> None:
-    """DESIGN.md timeline: 10 Hz, empty cells inside gaps, moving as 1/0."""
-    columns = []
-    for name in TIMELINE_COLUMNS[1:-1]:
-        values = getattr(table, name)
-        text = np.char.mod("%.2f", np.nan_to_num(values))
-        columns.append(np.where(np.isnan(values), "", text))
-    moving = np.where(table.moving, "1", "0")
-    time = np.char.mod("%.3f", table.time_s)
-    rows = np.column_stack([time, *columns, moving])
+def write_timeline_csv(table: FrameTable, path, *, rows_per_write: int = 100_000) -> None:
+    """DESIGN.md timeline: 10 Hz, empty cells inside gaps, moving as 1/0 (written a slice at a
+    time, so a long session's text never sits in memory whole)."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(TIMELINE_COLUMNS) + "\n")
-        if rows.size:
-            np.savetxt(handle, rows, fmt="%s", delimiter=",")
+        for start in range(0, len(table), rows_per_write):
+            part = table.slice(start, start + rows_per_write)
+            columns = []
+            for name in TIMELINE_COLUMNS[1:-1]:
+                values = getattr(part, name).astype(np.float64)
+                text = np.char.mod("%.2f", np.nan_to_num(values))
+                columns.append(np.where(np.isnan(values), "", text))
+            moving = np.where(part.moving, "1", "0")
+            time = np.char.mod("%.3f", part.time_s)
+            np.savetxt(handle, np.column_stack([time, *columns, moving]), fmt="%s", delimiter=",")

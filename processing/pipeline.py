@@ -17,26 +17,31 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.activity import MovementDetector
-from processing.align import Aligner, AlignedChunk, SideChunk, gap_threshold_s, grid_rate_hz, side_gap_s
+from processing.align import Aligner, AlignedChunk, SideChunk, gap_threshold_s, grid_rate_hz, measure_rate_hz
 from processing.alerts import Alert
 from processing.calibration import Calibration, CalibrationFrames, calibrate
-from processing.clock_sync import ClockSync, apply_clock, estimate_clock
+from processing.clock_sync import ClockSync, estimate_clock, right_on_left_clock
 from processing.data_quality import (NON_WEAR_GYRO_DPS, NON_WEAR_MIN_S, NON_WEAR_TILT_DEG, DataQuality, long_gaps, mounting_notes,
                                      saturation, still_spans)
 from processing.detectors import AlertCounter, posture_detectors
 from processing.filters import StreamingLowpass
-from processing.frame_table import FrameTable, build_frame_table, concat_tables
+from processing.frame_table import FrameTable, TimelineBuffer, build_frame_table
 from processing.frames import SideFrames, concat_frames, frame_times_s, make_frames
 from processing.orientation import GravityFusion
 from processing.rest import NoRestDetector, ProlongedStaticDetector
 from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
 from processing.side_check import SideCheckEstimator, unavailable
+from processing.sources import Reader, Source, from_session
+from processing.spool import spooled
 from processing.summary import summarise
 from sensors.errors import BackmonError
 from sensors.plausible import MAX_SPAN_S
 from sensors.samples import SIDES, Session
-from sensors.session_csv import read_session
+from sensors.session_stream import BLOCK_BYTES
+
+
+RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ class FrameSource:
 class Engine:
     """The whole method over a stream of samples, with every step's state kept between calls."""
 
-    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings) -> None:
+    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings, *,
+                 expected_s: float = 0.0) -> None:
+        """``expected_s``: how long the recording is, when known (sizes the timeline once)."""
         self.plan, self.calibration, self.settings = plan, calibration, settings
         self.source = FrameSource(plan, settings)
         self.movement = MovementDetector(frame_rate_hz=plan.frame_rate_hz, samples_per_frame=plan.block,
@@ -120,7 +127,8 @@ class Engine:
         self.static = ProlongedStaticDetector(settings.alerts, counter)
         self.detectors = [*posture_detectors(settings.alerts, counter), self.no_rest, self.static]
         self.side_check = SideCheckEstimator(frame_rate_hz=plan.frame_rate_hz)
-        self.tables: list[FrameTable] = []
+        self.tables = TimelineBuffer(int(expected_s * plan.frame_rate_hz) + 2)
+        self.last_table: FrameTable | None = None  # the latest step's frames (the live view shows them)
         self.motionless: dict[str, list[np.ndarray]] = {side: [] for side in plan.sides}
 
     def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
@@ -136,6 +144,7 @@ class Engine:
         table = build_frame_table(time_s, frames, self.calibration,          # calibrate, angles, L/R
                                   moving=movement.moving, intensity_g=movement.intensity_g)
         self.tables.append(table)
+        self.last_table = table
         self._watch_quality(frames)                                          # swap, non-wear evidence
         analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
         if not len(analysed):
@@ -149,91 +158,94 @@ class Engine:
             tilt_deg = np.degrees(np.arccos(np.clip(up / np.maximum(np.linalg.norm(f.gravity, axis=1), 1e-9), -1, 1)))
             self.motionless[side].append(f.valid & (f.gyro_abs_dps < NON_WEAR_GYRO_DPS) & (tilt_deg > NON_WEAR_TILT_DEG))
 
-    def data_quality(self, session: Session, *, clock: ClockSync | None, swapped: bool,
+    def data_quality(self, source: Source, *, clock: ClockSync | None, swapped: bool,
                      time_s: np.ndarray) -> DataQuality:
-        sides = {side: self._side_info(session, side) for side in SIDES}
+        sides = {side: self._side_info(source, side) for side in SIDES}
         check = (self.side_check.result() if len(self.plan.sides) == 2
                  else unavailable("only one sensor: nothing to compare"))
         non_wear = {side: still_spans(time_s, np.concatenate(parts), min_s=NON_WEAR_MIN_S)
                     for side, parts in self.motionless.items() if parts}
         return DataQuality(
             clock=clock, sides=check, swapped_on_request=swapped, mounting=mounting_notes(self.calibration),
-            saturation=saturation(session), non_wear={k: v for k, v in non_wear.items() if v},
+            saturation=saturation(source.saturation), non_wear={k: v for k, v in non_wear.items() if v},
             long_gaps=long_gaps({side: info.gaps for side, info in sides.items()}),
-            skipped_rows=session.skipped_rows, warnings=session.warnings)
+            skipped_rows=source.info.skipped_rows, warnings=source.info.warnings)
 
     def timeline(self) -> FrameTable:
-        return concat_tables(self.tables)
+        return self.tables.table()
 
-    def result(self, session: Session, *, clock: ClockSync | None = None, swapped: bool = False) -> AnalysisResult:
+    def result(self, source: Source | Session, *, clock: ClockSync | None = None,
+               swapped: bool = False) -> AnalysisResult:
         """Summary, alerts and timeline once every sample has been stepped through."""
+        source = from_session(source) if isinstance(source, Session) else source
         table = self.timeline()
         analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
         self.no_rest.finish(float(table.time_s[-1]) if len(table) else self.analysis_start_s)
         alerts = sorted((a for d in self.detectors for a in d.records), key=lambda a: (a.start_s, a.kind))
         summary = summarise(analysed, frame_s=1.0 / self.plan.frame_rate_hz, breaks=self.no_rest.breaks,
                             alerts=alerts, settings=self.settings, sides_present=self.plan.sides)
+        info = source.info
         return AnalysisResult(
-            source=session.source, time_base=session.time_base, duration_s=_duration_s(session),
-            sides={side: self._side_info(session, side) for side in SIDES}, grid_rate_hz=self.plan.grid_rate_hz,
+            source=info.source, time_base=info.time_base, duration_s=source.end_s - source.start_s,
+            sides={side: self._side_info(source, side) for side in SIDES}, grid_rate_hz=self.plan.grid_rate_hz,
             calibration=self.calibration, summary=summary, alerts=tuple(alerts), settings=self.settings,
-            timeline=table, warnings=session.warnings, skipped_rows=session.skipped_rows,
-            metadata=dict(session.metadata),
-            data_quality=self.data_quality(session, clock=clock, swapped=swapped, time_s=table.time_s))
+            timeline=table, warnings=info.warnings, skipped_rows=info.skipped_rows,
+            metadata=dict(info.metadata), marks=info.marks,
+            data_quality=self.data_quality(source, clock=clock, swapped=swapped, time_s=table.time_s))
 
-    def _side_info(self, session: Session, side: str) -> SideInfo:
-        samples = session.side(side)
-        if samples is None:
+    def _side_info(self, source: Source, side: str) -> SideInfo:
+        span = source.spans.get(side)
+        if span is None:
             return SideInfo(False, 0, None, None, None, ())
         gaps = tuple((g.start_s, g.end_s) for g in self.source.aligner.gaps(side))
-        return SideInfo(True, len(samples), self.plan.side_rates_hz[side], float(samples.time_s[0]),
-                        float(samples.time_s[-1]), gaps)
+        return SideInfo(True, span.samples, self.plan.side_rates_hz[side], span.first_s, span.last_s, gaps)
 
 
-def _duration_s(session: Session) -> float:
-    present = [s for s in (session.left, session.right) if s is not None]
-    return max(float(s.time_s[-1]) for s in present) - min(float(s.time_s[0]) for s in present)
-
-
-def feed(engine: Engine | FrameSource, session: Session, *, chunk_s: float, until_s: float | None = None):
-    """Push a recorded session through ``engine`` in slices of ``chunk_s``; yield each step's output."""
-    present = {side: session.side(side) for side in engine.plan.sides}
-    end_s = max(float(s.time_s[-1]) for s in present.values())
+def feed(engine: Engine | FrameSource, reader: Reader, *, end_s: float, chunk_s: float,
+         until_s: float | None = None):
+    """Push samples from ``reader`` through ``engine`` in slices of ``chunk_s``; yield each step's output."""
     if until_s is not None:
         end_s = min(end_s, until_s)
     t = engine.plan.start_s
     while t < end_s:
         upper = min(t + chunk_s, end_s)
-        for side, samples in present.items():
-            lo, hi = np.searchsorted(samples.time_s, [t, upper], side="left")
-            if upper >= end_s:
-                hi = np.searchsorted(samples.time_s, upper, side="right")
-            if hi > lo:
-                engine.push(side, samples.time_s[lo:hi], samples.accel_g[lo:hi], samples.gyro_dps[lo:hi])
-        yield engine.step(upper, final=upper >= end_s)
+        final = upper >= end_s
+        for side in engine.plan.sides:
+            time_s, accel_g, gyro_dps = reader.take(side, upper, inclusive=final)
+            if time_s.size:
+                engine.push(side, time_s, accel_g, gyro_dps)
+        yield engine.step(upper, final=final)
         t = upper
 
 
-def plan_for_session(session: Session, settings: Settings) -> StreamPlan:
-    span_s = _duration_s(session)
+def plan_for_source(source: Source, settings: Settings) -> StreamPlan:
+    span_s = source.end_s - source.start_s
     if not span_s <= MAX_SPAN_S:  # a corrupt time stamp would make a grid of millions of hours
-        raise BackmonError(f"{session.source}: the session spans {span_s / 3600:.0f} hours; at most "
+        raise BackmonError(f"{source.info.source}: the session spans {span_s / 3600:.0f} hours; at most "
                            f"{MAX_SPAN_S / 3600:.0f} can be analysed at once (is a time stamp wrong?)")
-    rates = {}
-    for side in SIDES:
-        samples = session.side(side)
-        if samples is not None:
-            rates[side] = side_gap_s(samples, max_interpolated_samples=settings.align.max_interpolated_samples)[0]
-    return plan_stream(rates, start_s=session.start_s, settings=settings)
+    reader = source.reader()
+    rates = {side: measure_rate_hz(_first_times(reader, side)) for side in source.sides}
+    return plan_stream(rates, start_s=source.start_s, settings=settings)
 
 
-def find_calibration(session: Session, plan: StreamPlan, settings: Settings,
+def _first_times(reader: Reader, side: str) -> np.ndarray:
+    """The times of a side's first RATE_SAMPLES samples: the rate is measured on them (a long
+    recording's rate is its sensor's; what matters is that every path measures it alike)."""
+    parts, n = [], 0
+    while n < RATE_SAMPLES and (chunk := reader.take_next(side)) is not None:
+        parts.append(chunk[0])
+        n += chunk[0].size
+    return np.concatenate(parts)[:RATE_SAMPLES]
+
+
+def find_calibration(source: Source, plan: StreamPlan, settings: Settings,
                      window_s: tuple[float, float] | None) -> Calibration:
     """Calibration from the window (or the first minutes, searched automatically)."""
     c = settings.calibration
     until = window_s[1] if window_s else plan.start_s + c.auto_search_s
-    source = FrameSource(plan, settings)
-    parts = [out for out in feed(source, session, chunk_s=60.0, until_s=until) if out is not None]
+    frame_source = FrameSource(plan, settings)
+    parts = [out for out in feed(frame_source, source.reader(), end_s=source.end_s, chunk_s=60.0, until_s=until)
+             if out is not None]
     if not parts:
         return calibrate({}, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
     time_s = np.concatenate([p[0] for p in parts])
@@ -244,29 +256,35 @@ def find_calibration(session: Session, plan: StreamPlan, settings: Settings,
     return calibrate(frames, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
 
 
-def analyze_session(session: Session, *, settings: Settings | None = None,
-                    calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0,
-                    swap_sides: bool = False, progress: Callable[[float], None] | None = None) -> AnalysisResult:
-    """Analyse a whole recorded session; the calibration window defaults to the file's.
+def analyze_source(source: Source, *, settings: Settings | None = None,
+                   calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0,
+                   swap_sides: bool = False, progress: Callable[[float], None] | None = None) -> AnalysisResult:
+    """Analyse a whole recording; the calibration window defaults to the file's.
 
-    ``progress`` (optional) is called with the fraction of the session done after each chunk.
+    ``progress`` (optional) is called with the fraction of the recording done after each chunk.
     """
     settings = settings or Settings()
     if swap_sides:
-        session = swap(session)
+        source = source.swapped()
     clock = None
-    if session.left is not None and session.right is not None:
-        clock = estimate_clock(session.left, session.right, settings.clock)     # shared clock
-        session = apply_clock(session, clock)
-    plan = plan_for_session(session, settings)
-    window = calibration_window_s or session.calibration_window_s
-    calibration = find_calibration(session, plan, settings, window)            # body frames
-    engine = Engine(plan, calibration, settings)
-    span_s = max(_duration_s(session), 1e-9)
-    for _ in feed(engine, session, chunk_s=chunk_s):                           # the method
+    if len(source.sides) == 2:
+        clock = estimate_clock(source, settings.clock)                           # shared clock
+        if (time_map := right_on_left_clock(clock)) is not None:
+            source = source.with_time_map("right", time_map)
+    plan = plan_for_source(source, settings)
+    window = calibration_window_s or source.info.calibration_window_s
+    calibration = find_calibration(source, plan, settings, window)               # body frames
+    span_s = max(source.end_s - source.start_s, 1e-9)
+    engine = Engine(plan, calibration, settings, expected_s=span_s)
+    for _ in feed(engine, source.reader(), end_s=source.end_s, chunk_s=chunk_s):  # the method
         if progress is not None:
             progress(min(1.0, (engine.source.aligner.next_time_s - plan.start_s) / span_s))
-    return engine.result(session, clock=clock, swapped=swap_sides)
+    return engine.result(source, clock=clock, swapped=swap_sides)
+
+
+def analyze_session(session: Session, **options) -> AnalysisResult:
+    """Analyse a session in memory (options as for ``analyze_source``)."""
+    return analyze_source(from_session(session), **options)
 
 
 def swap(session: Session) -> Session:
@@ -278,7 +296,14 @@ def swap(session: Session) -> Session:
 
 
 def analyze_file(path, *, settings: Settings | None = None, calibration_window_s: tuple[float, float] | None = None,
-                 swap_sides: bool = False) -> AnalysisResult:
-    """Read a session CSV v1 file and analyse it."""
-    return analyze_session(read_session(path), settings=settings, calibration_window_s=calibration_window_s,
-                           swap_sides=swap_sides)
+                 swap_sides: bool = False, progress: Callable[[float], None] | None = None,
+                 block_bytes: int = BLOCK_BYTES) -> AnalysisResult:
+    """Read a session CSV v1 file and analyse it, in memory bounded by the block size: the file
+    is read once into a spool on disk (processing.spool) and streamed from there.
+
+    ``progress`` (optional) gets the fraction done: reading counts as the first third."""
+    read_part = (lambda f: progress(f / 3)) if progress else None
+    with spooled(path, block_bytes=block_bytes, progress=read_part) as source:
+        rest = (lambda f: progress(1 / 3 + 2 * f / 3)) if progress else None
+        return analyze_source(source, settings=settings, calibration_window_s=calibration_window_s,
+                              swap_sides=swap_sides, progress=rest)

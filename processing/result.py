@@ -14,6 +14,7 @@ from processing.frame_table import FrameTable
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.settings import Settings
 from processing.summary import Summary
+from sensors.samples import Mark
 
 SCHEMA = "backmon.analysis/1"
 
@@ -44,6 +45,7 @@ class AnalysisResult:
     skipped_rows: int
     metadata: dict[str, str]
     data_quality: DataQuality
+    marks: tuple[Mark, ...] = ()  # the wearer's marks, for the report (not in the JSON)
 
     def to_json_dict(self) -> dict:
         return {

@@ -98,6 +98,7 @@ class SessionStream:
         self.path, self.block_bytes = path, block_bytes
         self.source = source.decode(errors="replace") if isinstance(source, bytes) else source
         self.info: SessionInfo | None = None
+        self.bytes_read = 0  # of the file so far (for progress)
 
     def __iter__(self) -> Iterator[SideRows]:
         meta, broken, notes = Meta(), _Broken(), []
@@ -146,6 +147,7 @@ class SessionStream:
         with open_file(self.path, error=SessionFileError,
                        directory_problem="is a directory, not a session CSV file") as handle:
             data = handle.read(self.block_bytes)
+            self.bytes_read = len(data)
             data = data[len(_BOM):] if data.startswith(_BOM) else data
             while header_line(data) is None and (more := handle.read(self.block_bytes)):
                 data += more  # the dialect is told by the header line
@@ -162,6 +164,7 @@ class SessionStream:
                     yield chunk, cut, []
                 carry = chunk[cut:] if cut else chunk
                 data = handle.read(self.block_bytes)
+                self.bytes_read += len(data)
             if carry:
                 yield carry, len(carry), []
 

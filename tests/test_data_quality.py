@@ -7,6 +7,7 @@ import pytest
 
 from processing import analyze_session
 from processing.clock_sync import estimate_clock
+from processing.sources import from_session
 from processing.pipeline import swap
 from processing.settings import settings_from_dict
 from sensors import scenarios
@@ -40,7 +41,7 @@ def test_clock_offset_and_drift_are_found_and_corrected():
     scenario = dataclasses.replace(scenario, right=dataclasses.replace(scenario.right, clock_offset_s=2.0,
                                                                        clock_drift_ppm=200.0, jitter_s=0.003))
     sim = simulate(scenario)
-    sync = estimate_clock(sim.left, sim.right)
+    sync = estimate_clock(from_session(sim.to_session()))
     # Written right time = true * (1 + 200e-6) + 2.0; at the left's first sample (true ~0 s):
     assert sync.offset_s == pytest.approx(2.0, abs=0.02) and sync.drift_ppm == pytest.approx(200, abs=10)
     assert sync.corrected and sync.windows_used >= 3

@@ -33,25 +33,23 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from backmon.commands.report import write_outputs
     from backmon.text import render_summary
-    from processing import analyze_session, load_settings
+    from processing import analyze_file, load_settings
     from processing.frame_table import write_timeline_csv
-    from sensors.session_csv import read_session
 
     settings = load_settings(args.config)
-    session = read_session(args.session)
-    if args.strict and session.warnings:
-        refuse_warnings(args.session, session.warnings)
     with progress_bar(f"analysing {args.session}", quiet=args.quiet) as update:
-        result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
-                                 swap_sides=args.swap_sides, progress=update)
+        result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
+                              swap_sides=args.swap_sides, progress=update)
+    if args.strict and result.warnings:
+        refuse_warnings(args.session, result.warnings)
     if args.json:
         result.write_json(args.json)
     if args.timeline:
         write_timeline_csv(result.timeline, args.timeline)
-    write_outputs(result, session, report=args.report, figures=args.figures)
+    write_outputs(result, report=args.report, figures=args.figures)
     if not args.quiet:
         print(render_summary(result))
-    for warning in session.warnings:
+    for warning in result.warnings:
         print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
     return 0
 

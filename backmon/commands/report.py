@@ -39,13 +39,15 @@ def default_out(session: str) -> Path:
     return path.with_suffix(".html")
 
 
-def write_outputs(result, session, *, report: str | None, figures: str | None) -> list[Path]:
+def write_outputs(result, *, report: str | None, figures: str | None) -> list[Path]:
     """The report and/or the PNG figures for an analysed session; returns the paths written."""
-    from processing.report import time_axis, write_figures, write_report
+    if not (report or figures):
+        return []  # the report's modules (matplotlib) take a while to import
     from processing.plots import session_figures
+    from processing.report import time_axis, write_figures, write_report
 
     if report:
-        files = write_report(result, report, marks=session.marks, figures_dir=figures)
+        files = write_report(result, report, marks=result.marks, figures_dir=figures)
         return [files.html, *files.figures]
     if figures:
         return write_figures(session_figures(result, time_axis(result)), figures)
@@ -53,18 +55,16 @@ def write_outputs(result, session, *, report: str | None, figures: str | None) -
 
 
 def run(args) -> int:
-    from processing import analyze_session, load_settings
-    from sensors.session_csv import read_session
+    from processing import analyze_file, load_settings
 
     settings = load_settings(args.config)
-    session = read_session(args.session)
-    result = analyze_session(session, settings=settings, calibration_window_s=args.calibrate,
-                             swap_sides=args.swap_sides)
+    result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
+                          swap_sides=args.swap_sides)
     out = Path(args.out) if args.out else default_out(args.session)
-    written = write_outputs(result, session, report=str(out), figures=args.figures)
+    written = write_outputs(result, report=str(out), figures=args.figures)
     if args.json:
         result.write_json(args.json)
-    for warning in session.warnings:
+    for warning in result.warnings:
         print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
     alerts = len(result.alerts)
     print(f"wrote {written[0]} ({alerts} alert{'s' if alerts != 1 else ''})")

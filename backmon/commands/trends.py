@@ -43,13 +43,12 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 
 def load_row(path: Path, settings):
     """A ``SessionRow`` from a session CSV (analysed now) or an analysis JSON file."""
-    from processing import analyze_session
+    from processing import analyze_file
     from processing.trends import read_analysis_json, session_row
-    from sensors.session_csv import read_session
 
     if path.suffix.lower() == ".json":
         return session_row(read_analysis_json(path), source=str(path))
-    result = analyze_session(read_session(path), settings=settings)
+    result = analyze_file(path, settings=settings)
     return session_row(result.to_json_dict(), source=str(path))
 
 

@@ -168,9 +168,9 @@ class LiveEngine:
             self.engine.push(side, t, values[:, :3], values[:, 3:])
 
     def _note_angles(self) -> None:
-        if not self.engine.tables:
+        table = self.engine.last_table
+        if table is None:
             return
-        table = self.engine.tables[-1]
         valid = np.flatnonzero(table.valid)
         if not valid.size:
             return

@@ -37,6 +37,7 @@ class Outcome:
     path: str
     row: dict
     analysis_json: str | None  # None when the session failed
+    report_html: str | None = None  # None when failed or not asked for
 
 
 def find_sessions(patterns: Iterable[str]) -> list[Path]:
@@ -62,8 +63,8 @@ def limit_threads() -> None:
         os.environ[name] = "1"
 
 
-def analyse_one(path: str, settings_data: dict | None = None) -> Outcome:
-    """Analyse one session file; failures become a row, not an exception."""
+def analyse_one(path: str, settings_data: dict | None = None, report: bool = True) -> Outcome:
+    """Analyse one session file (and draw its report); failures become a row, not an exception."""
     limit_threads()
     from processing import analyze_file
     from processing.settings import settings_from_dict
@@ -76,7 +77,12 @@ def analyse_one(path: str, settings_data: dict | None = None) -> Outcome:
     except (OSError, ValueError) as err:  # unreadable file, or a value the engine could not use
         return Outcome(path, {"session": path, "status": "failed", "error": f"{path}: {err}"}, None)
     data = result.to_json_dict()
-    return Outcome(path, _row(path, data), json.dumps(_json_safe(data), indent=2))
+    html = None
+    if report:
+        from processing.report import render_report
+
+        html = render_report(result, marks=result.marks)
+    return Outcome(path, _row(path, data), json.dumps(_json_safe(data), indent=2), html)
 
 
 def _row(path: str, data: dict) -> dict:
@@ -97,17 +103,17 @@ def _json_safe(data):
     return _finite(data)
 
 
-def run_local(paths: list[Path], *, jobs: int, settings_data: dict | None) -> Iterator[Outcome]:
+def run_local(paths: list[Path], *, jobs: int, settings_data: dict | None, report: bool = True) -> Iterator[Outcome]:
     """Outcomes as they finish, from ``jobs`` worker processes (in this process when jobs is 1)."""
     if jobs <= 1:
         for path in paths:
-            yield analyse_one(str(path), settings_data)
+            yield analyse_one(str(path), settings_data, report)
         return
     limit_threads()
     _warm_up()  # forked workers inherit the imported libraries and the loaded fusion kernel
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(method)) as pool:
-        futures = [pool.submit(analyse_one, str(path), settings_data) for path in paths]
+        futures = [pool.submit(analyse_one, str(path), settings_data, report) for path in paths]
         for future in as_completed(futures):
             yield future.result()
 
@@ -122,7 +128,7 @@ def _warm_up() -> None:
         np.ones((2, 3)), np.zeros((2, 3)), reset=np.zeros(2, dtype=bool))
 
 
-def run_dask(paths: list[Path], *, address: str, settings_data: dict | None) -> Iterator[Outcome]:
+def run_dask(paths: list[Path], *, address: str, settings_data: dict | None, report: bool = True) -> Iterator[Outcome]:
     """Outcomes from an existing Dask distributed cluster (workers must see the same paths)."""
     try:
         from distributed import Client, as_completed as dask_completed
@@ -133,21 +139,26 @@ def run_dask(paths: list[Path], *, address: str, settings_data: dict | None) -> 
     except (OSError, TimeoutError) as err:
         raise BackmonError(f"cannot reach the Dask scheduler at {address}: {err}") from None
     with client:
-        futures = client.map(analyse_one, [str(p) for p in paths], settings_data=settings_data, pure=False)
+        futures = client.map(analyse_one, [str(p) for p in paths], settings_data=settings_data, report=report,
+                             pure=False)
         for future in dask_completed(futures):
             yield future.result()
 
 
 def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
                   on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
-    """Per-session JSON files and summary.csv in ``out_dir``; returns every outcome in input order."""
+    """Per-session JSON (and HTML report) files and summary.csv in ``out_dir``; returns every outcome
+    in input order."""
     from processing.spreadsheet import safe_cell  # here: batch.py must not load numpy before limit_threads()
 
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for outcome in outcomes:
+        stem = _stem(outcome.path, done)
         if outcome.analysis_json is not None:
-            (out_dir / f"{_stem(outcome.path, done)}.json").write_text(outcome.analysis_json + "\n", encoding="utf-8")
+            (out_dir / f"{stem}.json").write_text(outcome.analysis_json + "\n", encoding="utf-8")
+        if outcome.report_html is not None:
+            (out_dir / f"{stem}.html").write_text(outcome.report_html, encoding="utf-8")
         done.append(outcome)
         on_each(outcome)
     done.sort(key=lambda o: o.path)

@@ -25,7 +25,7 @@ def sessions(tmp_path_factory):
 EXPECTED = {"a": "severe_flexion", "b": "sustained_lateral_bend", "c": "lr_asymmetry"}
 
 
-def check_outputs(out, capsys=None):
+def check_outputs(out, reports=True):
     rows = {r["session"].rsplit("/", 1)[-1]: r for r in csv.DictReader(open(out / "summary.csv", newline=""))}
     assert set(rows) == {"a.csv", "b.csv", "c.csv", "broken.csv"}
     assert rows["broken.csv"]["status"] == "failed" and "broken.csv" in rows["broken.csv"]["error"]
@@ -34,7 +34,11 @@ def check_outputs(out, capsys=None):
         assert row["status"] == "ok" and row[kind] == "1" and row["alerts"] == "1"
         data = json.loads((out / f"{stem}.json").read_text())
         assert [a["kind"] for a in data["alerts"]] == [kind]
-    assert not (out / "broken.json").exists()
+        if reports:
+            html = (out / f"{stem}.html").read_text()
+            assert html.startswith("<!doctype html>") and kind in html
+    assert not (out / "broken.json").exists() and not (out / "broken.html").exists()
+    assert reports or not list(out.glob("*.html"))
 
 
 def test_batch_command_with_two_processes(sessions, tmp_path, capsys):
@@ -83,8 +87,8 @@ def test_dask_local_cluster(sessions, tmp_path):
                                settings_data=None), out)
         check_outputs(out)
         assert main(["batch", str(sessions), "-o", str(tmp_path / "cli"), "--dask", cluster.scheduler_address,
-                     "--quiet"]) == 2
-        check_outputs(tmp_path / "cli")
+                     "--quiet", "--no-report"]) == 2
+        check_outputs(tmp_path / "cli", reports=False)
 
 
 def test_unreachable_scheduler_is_one_line(sessions, tmp_path, capsys):

@@ -12,7 +12,7 @@ def add_parser(commands) -> None:
     p = commands.add_parser(
         "batch", help="analyse many sessions in parallel",
         description="Analyse every session found (directories are searched for *.csv; globs are expanded). "
-                    "Writes one JSON per session and summary.csv to --out. A session that fails is listed at the "
+                    "Writes one JSON and one HTML report per session and summary.csv to --out. A session that fails is listed at the "
                     "end and does not stop the others; the exit status is 2 if any failed.")
     p.add_argument("inputs", nargs="+", metavar="DIR_OR_GLOB", help="directories, globs or session files")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
@@ -22,6 +22,8 @@ def add_parser(commands) -> None:
                    help="run on an existing Dask distributed cluster (e.g. tcp://10.0.0.5:8786) instead of "
                         "local processes; workers must see the same file paths (needs backmon[cluster])")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="JSON and summary.csv only (drawing each report takes about half a second)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no per-session lines")
     p.set_defaults(run=run)
 
@@ -43,9 +45,9 @@ def run(args) -> int:
     paths = find_sessions(args.inputs)
     jobs = args.jobs or os.cpu_count() or 1
     if args.dask:
-        outcomes = run_dask(paths, address=args.dask, settings_data=settings_data)
+        outcomes = run_dask(paths, address=args.dask, settings_data=settings_data, report=args.report)
     else:
-        outcomes = run_local(paths, jobs=jobs, settings_data=settings_data)
+        outcomes = run_local(paths, jobs=jobs, settings_data=settings_data, report=args.report)
     with progress_bar("sessions", quiet=args.quiet, total=len(paths)) as update:
         count = [0]
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import KW_ONLY, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy.spatial.transform import Rotation
+
+if TYPE_CHECKING:  # scipy loads in ~0.5 s; the CLI lists the scenarios without it
+    from scipy.spatial.transform import Rotation
 
 # Default lever arm from the lower-back pivot to the left sensor: up the spine, to the left, out
 # of the back (metres); the right sensor mirrors y.
@@ -111,6 +113,8 @@ class SensorModel:
     @property
     def mount(self) -> Rotation:
         """R_mount: sensor frame -> the side's body frame."""
+        from scipy.spatial.transform import Rotation
+
         return Rotation.from_rotvec(self.mount_rotvec_deg, degrees=True)
 
     def lever_arm(self, side: str) -> np.ndarray:

@@ -21,7 +21,6 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-import pandas as pd
 
 from sensors.session_columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
@@ -233,6 +232,8 @@ class _Bytes(io.RawIOBase):
 
 
 def _parse_pandas(buf: np.ndarray, runs, names: list[str], n_rows: int) -> dict:
+    import pandas as pd  # only files with unusual cells need it (and it takes a while to load)
+
     wanted = wanted_columns(names)
     positions = [names.index(c) for c in wanted]
     read = dict(header=None, usecols=positions, quoting=csv.QUOTE_NONE, engine="c")
@@ -254,14 +255,16 @@ def _parse_pandas(buf: np.ndarray, runs, names: list[str], n_rows: int) -> dict:
     return out
 
 
-def _side_codes(side: pd.Series) -> np.ndarray:
+def _side_codes(side) -> np.ndarray:
     """0 left, 1 right, -1 anything else (case and surrounding blanks ignored)."""
     categories = [str(c).strip().lower() for c in side.cat.categories]
     lookup = np.array([{"left": 0, "right": 1}.get(c, -1) for c in categories] + [-1], np.int8)
     return lookup[side.cat.codes.to_numpy()]  # code -1 (empty cell) picks the trailing -1
 
 
-def _as_float(column: pd.Series) -> np.ndarray:
+def _as_float(column) -> np.ndarray:
+    import pandas as pd
+
     if column.dtype.kind == "b":
         return np.full(len(column), np.nan)
     if column.dtype.kind not in "fiu":

@@ -215,3 +215,10 @@ def zipfile_bytes() -> bytes:
         z.writestr("Raw Data.csv", '"Time (s)","Acceleration x (m/s^2)"\n0,9.8\n')
         z.writestr("meta/time.csv", '"event","experiment time","system time"\n"START",0,1\n')
     return buffer.getvalue()
+
+
+def test_the_import_command_lists_every_importer():
+    from backmon.commands.import_cmd import TOOLS
+    from sensors.importers import IMPORTERS
+
+    assert TOOLS == tuple(sorted(IMPORTERS))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 
+# sensors.importers.IMPORTERS, named here so that the CLI starts without loading the importers
+# (pandas); tests/test_importers.py checks the two agree.
+TOOLS = ("metabase", "phyphox", "sensorlogger", "witmotion")
+
 
 def add_parser(commands) -> None:
-    from sensors.importers import IMPORTERS
-
     p = commands.add_parser(
         "import", help="convert another tool's recordings into a session CSV",
         description="Convert one recording per side from another tool (files or its zip export) "
                     "into a session CSV (format backmon-session/1): units, axis order and time "
                     "bases normalised, accelerometer and gyroscope merged, both sides on one time "
                     "base.")
-    p.add_argument("--from", dest="tool", required=True, choices=sorted(IMPORTERS),
+    p.add_argument("--from", dest="tool", required=True, choices=TOOLS,
                    help="the tool that made the files")
     p.add_argument("--left", nargs="+", default=[], metavar="FILE",
                    help="the left sensor's files (CSV files or a zip export)")

@@ -127,12 +127,13 @@ class _SideBuffer:
         whether the point before ``grid_s[0]`` was valid.
         """
         n = grid_s.size
-        accel, gyro = np.empty((n, 3)), np.empty((n, 3))
+        # Channel-major (3, n) arrays handed out as (n, 3) views: the filters work per channel.
+        accel_t, gyro_t = np.empty((3, n)), np.empty((3, n))
         valid, reset = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
         passed = _resample(self._time_s[self._lo:self._hi], self._data[self._lo:self._hi], grid_s, self.gap_s,
-                           held, was_valid, accel, gyro, valid, reset)
+                           held, was_valid, accel_t, gyro_t, valid, reset)
         self._lo += max(0, passed - 1)
-        return SideChunk(accel, gyro, valid, reset)
+        return SideChunk(accel_t.T, gyro_t.T, valid, reset)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -141,8 +142,8 @@ def _resample(time_s, data, grid_s, gap_s, held, was_valid, accel_out, gyro_out,
     """Linear interpolation onto the grid, invalid points holding the last value, resets.
 
     ``time_s`` must be sorted (as SideSamples and live stamps are): the search for each grid
-    point walks on from the previous one. Returns how many samples lie at or before the last
-    grid point. The arithmetic is the one numpy did before, operation for operation.
+    point walks on from the previous one. Outputs are channel-major: accel_out, gyro_out (3, n).
+    Returns how many samples lie at or before the last grid point. The arithmetic is the one numpy did before, operation for operation.
     """
     size = time_s.size
     right = 0
@@ -164,8 +165,8 @@ def _resample(time_s, data, grid_s, gap_s, held, was_valid, accel_out, gyro_out,
                     held[c] = data[li, c] + frac * (data[ri, c] - data[li, c])
         # Invalid points repeat the last valid value so filters see no jumps to zero.
         for c in range(3):
-            accel_out[j, c] = held[c]
-            gyro_out[j, c] = held[3 + c]
+            accel_out[c, j] = held[c]
+            gyro_out[c, j] = held[3 + c]
         valid_out[j] = ok
         reset_out[j] = ok and not was_valid
         was_valid = ok

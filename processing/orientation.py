@@ -48,10 +48,10 @@ class GravityFusion:
 
     def process(self, accel_g: np.ndarray, gyro_dps: np.ndarray, *, reset: np.ndarray) -> FusionOutput:
         """Fuse (n, 3) accelerometer and gyroscope samples; ``reset`` restarts at gaps."""
-        gravity = np.empty_like(accel_g, dtype=float)
-        gyro_out = np.empty_like(gyro_dps, dtype=float)
-        _fuse(np.ascontiguousarray(accel_g, dtype=float), np.ascontiguousarray(gyro_dps, dtype=float),
-              np.ascontiguousarray(reset), self.dt_s, self._params, self.state, gravity, gyro_out)
+        gravity, gyro_out = np.empty((len(accel_g), 3)), np.empty((len(gyro_dps), 3))
+        # Any memory layout: the kernel reads rows by index (no contiguous copies needed).
+        _fuse(np.asarray(accel_g, dtype=float), np.asarray(gyro_dps, dtype=float), np.asarray(reset, dtype=bool),
+              self.dt_s, self._params, self.state, gravity, gyro_out)
         return FusionOutput(gravity, gyro_out)
 
 

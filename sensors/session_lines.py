@@ -182,22 +182,19 @@ def wanted_columns(names: list[str]) -> list[str]:
     return [c for c in COLUMNS if c in names]
 
 
-def parse_table(buf: np.ndarray, lines: Lines, good: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The good lines as (values (n, len(COLUMNS)) float64, NaN for an empty or absent cell;
-    side codes (n,) int8: 0 left, 1 right, -1 other).
-
-    Lines the compiled pass read are taken as they are; the others (a cell with blanks, an
-    exponent, "nan", "Left", text) go to pandas, which coerces cell by cell."""
-    values, side = lines.values[good], lines.side[good]
-    slow = np.flatnonzero(~lines.fast[good])
-    if slow.size:
-        parsed = _parse_pandas(buf, _runs(lines, good[slow], buf.size), names, slow.size)
-        for column, cells in parsed.items():
-            if column == "side":
-                side[slow] = cells
-            else:
-                values[slow, COLUMNS.index(column)] = cells
-    return values, side
+def read_slow_lines(buf: np.ndarray, lines: Lines, good: np.ndarray, names: list[str]) -> None:
+    """Fill in ``lines.values`` and ``lines.side`` for the good lines the compiled pass left:
+    a cell with blanks, an exponent, "nan", "Left", text. pandas reads them and coerces cell by
+    cell (a cell that is no number becomes NaN, and its row a broken row)."""
+    slow = good[~lines.fast[good]]
+    if not slow.size:
+        return
+    parsed = _parse_pandas(buf, _runs(lines, slow, buf.size), names, slow.size)
+    for column, cells in parsed.items():
+        if column == "side":
+            lines.side[slow] = cells
+        else:
+            lines.values[slow, COLUMNS.index(column)] = cells
 
 
 def _runs(lines: Lines, good: np.ndarray, size: int) -> tuple[list[int], list[int]]:

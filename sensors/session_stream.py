@@ -21,7 +21,7 @@ from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark
 from sensors.session_checks import Tally, count, impossible_note, impossible_rows
 from sensors.session_columns import REQUIRED_COLUMNS
 from sensors.session_dialect import header_line, normalise_dialect
-from sensors.session_lines import COLUMNS, COMMENT, data_lines, parse_table, split_lines
+from sensors.session_lines import COLUMNS, COMMENT, data_lines, read_slow_lines, split_lines
 from sensors.session_meta import Meta, find_header
 from sensors.session_rows import Rows, SideOrder
 
@@ -176,8 +176,9 @@ class SessionStream:
             broken.reasons |= {r for r, n in (("wrong field count", bad_fields.size),
                                               ("bytes that are not text", bad_bytes.size)) if n}
             return []
-        values, codes = parse_table(buf, lines, good, names)
-        numbers_ok = np.isfinite(values[:, _MUST_BE_NUMBERS]).all(axis=1)
+        read_slow_lines(buf, lines, good, names)
+        codes = lines.side[good]
+        numbers_ok = np.isfinite(lines.values[:, _MUST_BE_NUMBERS]).all(axis=1)[good]
         bad_numbers = good[~numbers_ok]
         broken.rows.add(np.sort(np.concatenate((bad_fields, bad_bytes, bad_numbers))) + line_no)
         broken.reasons |= {r for r, n in (("wrong field count", bad_fields.size),
@@ -190,16 +191,16 @@ class SessionStream:
                 cells = raw[lines.starts[line]:lines.ends[line]].decode("ascii").split(",")
                 broken.unknown_example = (line + line_no, cells[names.index("side")].strip())
             broken.unknown += int(unknown.sum())
-        usable = numbers_ok & (codes >= 0)
-        impossible = usable & impossible_rows(values[:, _ACCEL], values[:, _GYRO])
-        broken.impossible.add(good[impossible] + line_no)
-        usable &= ~impossible
+        usable = good[numbers_ok & (codes >= 0)]
+        impossible = impossible_rows(lines.values[:, _ACCEL], lines.values[:, _GYRO])[usable]
+        broken.impossible.add(usable[impossible] + line_no)
+        usable = usable[~impossible]
         out = []
         for code, side in enumerate(SIDES):
-            mine = values[usable & (codes == code)]
-            lines_of = good[usable & (codes == code)] + line_no
-            out.append((side, Rows(mine[:, _TIME], mine[:, _ACCEL.start:_GYRO.stop], mine[:, _DEVICE_TIME],
-                                   mine[:, _SEQ], lines_of)))
+            mine = usable[lines.side[usable] == code]
+            values = lines.values[mine]
+            out.append((side, Rows(values[:, _TIME], values[:, _ACCEL.start:_GYRO.stop], values[:, _DEVICE_TIME],
+                                   values[:, _SEQ], mine + line_no)))
         return out
 
 

@@ -76,12 +76,28 @@ def _normalised(v):
 
 
 @numba.njit(cache=True)
+def _beyond(ex, ey, ez, dot, reject_rad, tan_reject):
+    """atan2(|e|, dot) > reject_rad, with atan2 called only near the boundary: for dot > 0 the
+    angle exceeds r exactly when |e| > tan(r) dot, and a relative margin of 1e-9, far above
+    rounding, leaves every other case to atan2 itself (same answer, a fraction of the cost)."""
+    sin_part = math.sqrt(ex * ex + ey * ey + ez * ez)
+    if tan_reject > 0.0 and dot > 1e-150:
+        bound = tan_reject * dot
+        if sin_part > bound * (1.0 + 1e-9):
+            return True
+        if sin_part < bound * (1.0 - 1e-9):
+            return False
+    return math.atan2(sin_part, dot) > reject_rad
+
+
+@numba.njit(cache=True, nogil=True)
 def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):  # noqa: C901 - one recursion
     gain, initial_gain, init_s, reject_rad, recovery_s = params[0], params[1], params[2], params[3], params[4]
     still_dps, still_s, bias_tau_s, bias_ki = params[5], params[6], params[7], params[8]
     gx, gy, gz, bx, by, bz = state[0], state[1], state[2], state[3], state[4], state[5]
     still_t, reject_t, since_init, ready = state[6], state[7], state[8], state[9]
     deg = math.pi / 180.0
+    tan_reject = math.tan(reject_rad) if 1e-6 < reject_rad < 1.5 else -1.0  # -1: always use atan2
     for k in range(accel.shape[0]):
         ax, ay, az = accel[k, 0], accel[k, 1], accel[k, 2]
         norm = math.sqrt(ax * ax + ay * ay + az * az)
@@ -112,8 +128,8 @@ def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):  # noqa
                 # Corrections weigh the raw specific force, not its direction: over any periodic
                 # movement (walking) its mean is gravity, so the estimate follows it without bias.
                 ex, ey, ez = gy * az - gz * ay, gz * ax - gx * az, gx * ay - gy * ax
-                angle = math.atan2(math.sqrt(ex * ex + ey * ey + ez * ez), gx * ax + gy * ay + gz * az)
-                rejected = angle > reject_rad and since_init >= init_s
+                rejected = since_init >= init_s and _beyond(ex, ey, ez, gx * ax + gy * ay + gz * az,
+                                                            reject_rad, tan_reject)
                 if rejected:
                     reject_t += dt
                 else:

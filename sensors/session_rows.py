@@ -68,17 +68,20 @@ class SideOrder:
 
     def push(self, rows: Rows) -> Rows:
         """Take a block's rows of this side (file order); return the rows now final (time order)."""
-        sequence = Rows.join([self.pending, rows])
-        if len(sequence) < 2 and self.before_s is None:
-            self.pending = sequence
+        if not len(rows):
             return Rows.empty()
-        times = sequence.time_s if self.before_s is None else np.concatenate(([self.before_s], sequence.time_s))
-        decided = len(sequence) - 1
-        out = time_outliers(times, first_is_start=self.before_s is None, last_is_end=False)
-        out = out[times.size - len(sequence):][:decided]
-        self.before_s = float(sequence.time_s[decided - 1]) if decided else self.before_s
-        self.pending = sequence.take(slice(decided, None))
-        return self._accept(sequence.take(slice(0, decided)), out)
+        if self.before_s is None and not len(self.pending):  # the side's first rows
+            self.pending = rows.take(slice(0, 1))
+            rows = rows.take(slice(1, None))
+            if not len(rows):
+                return Rows.empty()
+        # Every row but the new last one now has both neighbours: judge their times.
+        times = np.concatenate(([] if self.before_s is None else [self.before_s], self.pending.time_s, rows.time_s))
+        out = time_outliers(times, first_is_start=self.before_s is None, last_is_end=False)[times.size - len(rows) - 1:-1]
+        self.before_s = float(rows.time_s[-2]) if len(rows) > 1 else float(self.pending.time_s[0])
+        pending, self.pending = self.pending, rows.take(slice(-1, None))
+        self._accept(pending, out[:1], release=False)
+        return self._accept(rows.take(slice(0, -1)), out[1:])
 
     def finish(self) -> Rows:
         """No more rows: decide the last one and release everything."""
@@ -92,9 +95,10 @@ class SideOrder:
         self._check_rate(final=True)
         return Rows.join([released, self._release(np.inf)])
 
-    def _accept(self, rows: Rows, outliers: np.ndarray) -> Rows:
-        self.outliers.add(rows.line[outliers])
-        rows = rows.take(~outliers)
+    def _accept(self, rows: Rows, outliers: np.ndarray, *, release: bool = True) -> Rows:
+        if outliers.any():
+            self.outliers.add(rows.line[outliers])
+            rows = rows.take(~outliers)
         if not len(rows):
             return Rows.empty()
         self._first_line = self._first_line or int(rows.line[0])
@@ -107,7 +111,7 @@ class SideOrder:
         if np.any(waiting.time_s[1:] < waiting.time_s[:-1]):
             waiting = waiting.take(np.argsort(waiting.time_s, kind="stable"))
         self.waiting = waiting
-        return self._release(self.latest_s - BACK_JUMP_S)
+        return self._release(self.latest_s - BACK_JUMP_S) if release else Rows.empty()
 
     def _release(self, before_s: float) -> Rows:
         """Rows earlier than ``before_s`` are final: drop repeated times and hand them over."""

@@ -142,31 +142,36 @@ class SessionStream:
                 yield SideRows(side, final)
         self.info = _info(self.source, meta, broken, notes, sides, epoch=above * 2 > usable_total)
 
-    def _blocks(self) -> Iterator[tuple[bytes, int, list[str]]]:
-        """(bytes, how many of them to read, dialect notes): blocks cut after a newline."""
+    def _blocks(self) -> Iterator[tuple[bytes | bytearray, int, list[str]]]:
+        """(bytes, how many of them to read, dialect notes): blocks cut after a newline. The
+        standard path reuses one buffer: each block is done with before the next is read."""
         with open_file(self.path, error=SessionFileError,
                        directory_problem="is a directory, not a session CSV file") as handle:
             data = handle.read(self.block_bytes)
-            self.bytes_read = len(data)
             data = data[len(_BOM):] if data.startswith(_BOM) else data
             while header_line(data) is None and (more := handle.read(self.block_bytes)):
                 data += more  # the dialect is told by the header line
+            self.bytes_read = handle.tell()
             standard, notes = normalise_dialect(data)
             if notes or (b"\n" not in data and data):  # a spreadsheet's dialect: convert it whole
                 whole, notes = normalise_dialect(data + handle.read())
                 yield whole, len(whole), notes
                 return
-            carry = b""
-            while data:
-                chunk = carry + data if carry else data
-                cut = chunk.rfind(b"\n") + 1
-                if cut:
-                    yield chunk, cut, []
-                carry = chunk[cut:] if cut else chunk
-                data = handle.read(self.block_bytes)
-                self.bytes_read += len(data)
-            if carry:
-                yield carry, len(carry), []
+            buffer, filled = bytearray(data), len(data)
+            del data, standard
+            while filled:
+                cut = buffer.rfind(b"\n", 0, filled) + 1
+                if not cut and filled == len(buffer):  # a line longer than the buffer: grow it
+                    buffer = buffer + bytearray(len(buffer))
+                else:
+                    yield buffer, cut or filled, []  # no newline left: the file's last line
+                    tail = filled - cut if cut else 0
+                    buffer[:tail] = buffer[cut:cut + tail]  # the same length: no resize
+                    filled = tail
+                if len(buffer) < self.block_bytes:
+                    buffer = buffer + bytearray(self.block_bytes - len(buffer))
+                filled += handle.readinto(memoryview(buffer)[filled:])
+                self.bytes_read = handle.tell()
 
     def _block_rows(self, raw: bytes, buf, lines, after: int, names: list[str], line_no: int, broken: _Broken):
         """The usable rows of a block per side (file order), with the broken ones tallied."""
@@ -192,7 +197,7 @@ class SessionStream:
                 broken.unknown_example = (line + line_no, cells[names.index("side")].strip())
             broken.unknown += int(unknown.sum())
         usable = good[numbers_ok & (codes >= 0)]
-        impossible = impossible_rows(lines.values[:, _ACCEL], lines.values[:, _GYRO])[usable]
+        impossible = impossible_rows(lines.values[usable, _ACCEL.start:_GYRO.stop])
         broken.impossible.add(usable[impossible] + line_no)
         usable = usable[~impossible]
         out = []

@@ -102,3 +102,11 @@ def test_side_cells_other_than_left_and_right_take_the_careful_path(tmp_path):
     path = _write(tmp_path, _rows(np.arange(0, 1, 0.02), "Left") + _rows(np.arange(0, 1, 0.02), " right "))
     session = read_session(path)
     assert len(session.left) == 50 and len(session.right) == 50
+
+
+def test_a_line_longer_than_the_block(tmp_path):
+    path = tmp_path / "s.csv"
+    note = "# note: " + "x" * 500
+    path.write_text(f"{note}\n{HEADER}\n" + "\n".join(_rows(np.arange(0, 2, 0.02))) + "\n" + note)
+    assert _same(_outcome(path, 64), _outcome(path, 1 << 30))
+    assert read_session(path, block_bytes=64).metadata["note"] == "x" * 500

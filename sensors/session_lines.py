@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numba
@@ -31,8 +30,6 @@ _MAX_INDENT = 64  # leading blanks looked through when classifying a line
 _NEWLINE, _CR, _TAB, _SPACE, _HASH, _COMMA, _MINUS, _PLUS, _POINT = 10, 13, 9, 32, 35, 44, 45, 43, 46
 _POW10 = np.array([10.0 ** k for k in range(23)])  # exact in float64 up to 1e22
 _MAX_MANTISSA = 2 ** 53  # integers up to this are exact in float64
-_SPLIT_BYTES = 1 << 20  # blocks at least this large are scanned in two halves at once
-_POOL = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")  # the second half's thread
 
 
 class Lines(NamedTuple):
@@ -136,23 +133,10 @@ def _scan(buf, slots, pow10, starts, ends, kinds, commas, odd, fast, values, sid
 
 def split_lines(buf: np.ndarray, names: list[str] | None = None) -> Lines:
     """Find and classify the lines of ``buf`` (uint8) in one compiled pass; with the header's
-    ``names``, also read the wanted cells of every line that the fast path can. A large block is
-    cut at a line end and its halves scanned on two threads (the pass releases the GIL)."""
+    ``names``, also read the wanted cells of every line that the fast path can. The pass
+    releases the GIL: a reader may scan the next block on another thread."""
     slots = np.array([COLUMNS.index(c) if c in COLUMNS else -1 for c in names or ()], np.int64)
-    cut = _middle_line_end(buf) if buf.size >= _SPLIT_BYTES else 0
-    if not cut:
-        return _scan_part(buf, slots, bool(names))
-    second = _POOL.submit(_scan_part, buf[cut:], slots, bool(names))
-    parts = [_scan_part(buf[:cut], slots, bool(names)), second.result()]
-    starts = [parts[0].starts, parts[1].starts + cut]
-    ends = [parts[0].ends, parts[1].ends + cut]
-    return Lines(np.concatenate(starts), np.concatenate(ends),
-                 *(np.concatenate([getattr(p, f) for p in parts]) for f in Lines._fields[2:]))
-
-
-def _middle_line_end(buf: np.ndarray) -> int:
-    newline = np.flatnonzero(buf[buf.size // 2:] == _NEWLINE)
-    return buf.size // 2 + int(newline[0]) + 1 if newline.size and buf.size // 2 + newline[0] + 1 < buf.size else 0
+    return _scan_part(buf, slots, bool(names))
 
 
 def _scan_part(buf: np.ndarray, slots: np.ndarray, read_cells: bool) -> Lines:

@@ -10,7 +10,8 @@ such files come from spreadsheets, which hold at most about a million rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,16 +20,15 @@ from sensors.errors import SessionFileError, open_file
 from sensors.plausible import MAX_SPAN_S
 from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark
 from sensors.session_checks import Tally, count, impossible_note, impossible_rows
-from sensors.session_columns import REQUIRED_COLUMNS
 from sensors.session_dialect import header_line, normalise_dialect
 from sensors.session_lines import COLUMNS, COMMENT, data_lines, read_slow_lines, split_lines
 from sensors.session_meta import Meta, find_header
 from sensors.session_rows import Rows, SideOrder
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block
+_SCANNER = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")  # scans the block ahead
 _BOM = b"\xef\xbb\xbf"
 # Columns of a block's values (sensors.session_lines.COLUMNS).
-_MUST_BE_NUMBERS = [COLUMNS.index(c) for c in REQUIRED_COLUMNS if c != "side"]  # optional ones may be empty
 _TIME, _DEVICE_TIME, _SEQ = COLUMNS.index("time_s"), COLUMNS.index("device_time_s"), COLUMNS.index("seq")
 _ACCEL, _GYRO = slice(COLUMNS.index("ax_g"), COLUMNS.index("az_g") + 1), slice(COLUMNS.index("gx_dps"), COLUMNS.index("gz_dps") + 1)
 
@@ -105,10 +105,9 @@ class SessionStream:
         sides = {side: SideOrder(side, self.source) for side in SIDES}
         names, line_no, seen_comment = None, 1, False
         above, usable_total = 0, 0  # rows with an epoch time, of all usable rows
-        for raw, size, dialect_notes in self._blocks():
+        for raw, size, dialect_notes, lines in self._scanned_blocks(lambda: names):
             notes += dialect_notes
-            buf = np.frombuffer(raw, np.uint8, count=size)
-            lines = split_lines(buf, names)
+            buf = _view(raw, size)
             meta.read(raw, lines, line_no, self.source)
             seen_comment = seen_comment or bool(np.any(lines.kinds == COMMENT))
             after = -1
@@ -142,9 +141,23 @@ class SessionStream:
                 yield SideRows(side, final)
         self.info = _info(self.source, meta, broken, notes, sides, epoch=above * 2 > usable_total)
 
+    def _scanned_blocks(self, names: Callable[[], list[str] | None]):
+        """(bytes, size, dialect notes, Lines) per block. Once the header is known, the next
+        block is scanned on a second thread (the compiled pass releases the GIL) while this one
+        goes through the checks and sorting here."""
+        blocks = self._blocks()
+        current, ahead = next(blocks, None), None
+        while current is not None:
+            raw, size, dialect_notes = current
+            lines = ahead.result() if ahead is not None else split_lines(_view(raw, size), names())
+            current, ahead = next(blocks, None), None
+            if current is not None and names() is not None:
+                ahead = _SCANNER.submit(split_lines, _view(*current[:2]), names())
+            yield raw, size, dialect_notes, lines
+
     def _blocks(self) -> Iterator[tuple[bytes | bytearray, int, list[str]]]:
         """(bytes, how many of them to read, dialect notes): blocks cut after a newline. The
-        standard path reuses one buffer: each block is done with before the next is read."""
+        standard path fills two buffers in turn: a block stays intact while the next is read."""
         with open_file(self.path, error=SessionFileError,
                        directory_problem="is a directory, not a session CSV file") as handle:
             data = handle.read(self.block_bytes)
@@ -157,20 +170,23 @@ class SessionStream:
                 whole, notes = normalise_dialect(data + handle.read())
                 yield whole, len(whole), notes
                 return
-            buffer, filled = bytearray(data), len(data)
+            buffers, filled = [bytearray(data), bytearray(0)], len(data)
             del data, standard
             while filled:
+                buffer = buffers[0]
                 cut = buffer.rfind(b"\n", 0, filled) + 1
                 if not cut and filled == len(buffer):  # a line longer than the buffer: grow it
-                    buffer = buffer + bytearray(len(buffer))
-                else:
-                    yield buffer, cut or filled, []  # no newline left: the file's last line
-                    tail = filled - cut if cut else 0
-                    buffer[:tail] = buffer[cut:cut + tail]  # the same length: no resize
-                    filled = tail
-                if len(buffer) < self.block_bytes:
-                    buffer = buffer + bytearray(self.block_bytes - len(buffer))
-                filled += handle.readinto(memoryview(buffer)[filled:])
+                    buffers[0] = buffer = buffer + bytearray(max(len(buffer), self.block_bytes))
+                    filled += handle.readinto(memoryview(buffer)[filled:])
+                    continue
+                yield buffer, cut or filled, []  # no newline left: the file's last line
+                tail = filled - cut if cut else 0
+                other = buffers[1]
+                if len(other) < max(self.block_bytes, 2 * tail):
+                    other = bytearray(max(self.block_bytes, 2 * tail))
+                other[:tail] = buffer[cut:cut + tail]
+                filled = tail + handle.readinto(memoryview(other)[tail:])
+                buffers = [other, buffer]
                 self.bytes_read = handle.tell()
 
     def _block_rows(self, raw: bytes, buf, lines, after: int, names: list[str], line_no: int, broken: _Broken):
@@ -182,8 +198,8 @@ class SessionStream:
                                               ("bytes that are not text", bad_bytes.size)) if n}
             return []
         read_slow_lines(buf, lines, good, names)
-        codes = lines.side[good]
-        numbers_ok = np.isfinite(lines.values[:, _MUST_BE_NUMBERS]).all(axis=1)[good]
+        values, codes = lines.values[good], lines.side[good]
+        numbers_ok = np.isfinite(values[:, _TIME]) & np.isfinite(values[:, _ACCEL.start:_GYRO.stop]).all(axis=1)
         bad_numbers = good[~numbers_ok]
         broken.rows.add(np.sort(np.concatenate((bad_fields, bad_bytes, bad_numbers))) + line_no)
         broken.reasons |= {r for r, n in (("wrong field count", bad_fields.size),
@@ -196,17 +212,22 @@ class SessionStream:
                 cells = raw[lines.starts[line]:lines.ends[line]].decode("ascii").split(",")
                 broken.unknown_example = (line + line_no, cells[names.index("side")].strip())
             broken.unknown += int(unknown.sum())
-        usable = good[numbers_ok & (codes >= 0)]
-        impossible = impossible_rows(lines.values[usable, _ACCEL.start:_GYRO.stop])
-        broken.impossible.add(usable[impossible] + line_no)
-        usable = usable[~impossible]
+        usable = numbers_ok & (codes >= 0)
+        impossible = usable & impossible_rows(values[:, _ACCEL.start:_GYRO.stop])
+        if impossible.any():
+            broken.impossible.add(good[impossible] + line_no)
+            usable &= ~impossible
         out = []
         for code, side in enumerate(SIDES):
-            mine = usable[lines.side[usable] == code]
-            values = lines.values[mine]
-            out.append((side, Rows(values[:, _TIME], values[:, _ACCEL.start:_GYRO.stop], values[:, _DEVICE_TIME],
-                                   values[:, _SEQ], mine + line_no)))
+            mine = np.flatnonzero(usable & (codes == code))
+            v = values[mine]
+            out.append((side, Rows(v[:, _TIME], v[:, _ACCEL.start:_GYRO.stop], v[:, _DEVICE_TIME], v[:, _SEQ],
+                                   good[mine] + line_no)))
         return out
+
+
+def _view(raw: bytes | bytearray, size: int) -> np.ndarray:
+    return np.frombuffer(raw, np.uint8, count=size)
 
 
 def _check_between_sides(sides: dict[str, SideOrder], source: str) -> None:

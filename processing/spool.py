@@ -20,6 +20,7 @@ import numpy as np
 
 from processing.data_quality import SaturationWatch
 from processing.sources import Chunk, SideSpan, Source, SourceInfo, Store
+from sensors.errors import BackmonError
 from sensors.session_stream import BLOCK_BYTES, SessionStream
 
 _FIELDS = 7  # time_s, ax, ay, az (g), gx, gy, gz (deg/s)
@@ -29,12 +30,21 @@ class FileStore(Store):
     """One side's samples in a temporary file, appended in time order."""
 
     def __init__(self, directory: str | None) -> None:
-        self.handle = tempfile.TemporaryFile(prefix="backmon-spool-", dir=directory)
+        try:
+            self.handle = tempfile.TemporaryFile(prefix="backmon-spool-", dir=directory)
+        except OSError as err:
+            raise BackmonError(f"cannot create a temporary file in {directory or tempfile.gettempdir()} "
+                               f"({err.strerror or err}): point TMPDIR at a writable folder") from None
         self.samples = 0
         self.first_s = self.last_s = float("nan")
 
     def append(self, time_s: np.ndarray, values: np.ndarray) -> None:
-        np.column_stack((time_s, values)).astype(np.float64, copy=False).tofile(self.handle)
+        try:
+            np.column_stack((time_s, values)).astype(np.float64, copy=False).tofile(self.handle)
+        except OSError as err:
+            raise BackmonError(f"cannot write the temporary copy of the samples in {tempfile.gettempdir()} "
+                               f"({err.strerror or err}); it needs {_FIELDS * 8} bytes a sample: point TMPDIR "
+                               "at a disk with room") from None
         if not self.samples:
             self.first_s = float(time_s[0])
         self.samples += int(time_s.size)

@@ -3,9 +3,12 @@
 import dataclasses
 
 import numpy as np
+import pytest
 
 from processing import analyze_file, analyze_session
 from processing.frame_table import FrameTable
+from processing.spool import spooled
+from sensors.errors import BackmonError
 from sensors import scenarios
 from sensors.session_csv import read_session
 from sensors.simulator import simulate
@@ -49,3 +52,11 @@ def test_a_file_streamed_in_small_blocks_equals_the_whole_file_in_memory(tmp_pat
     _same_result(streamed, whole)
     _same_result(analyze_file(path, block_bytes=7_001, swap_sides=True),
                  analyze_session(read_session(path), swap_sides=True))
+
+
+def test_no_room_for_the_spool_is_one_clear_error(tmp_path):
+    path = tmp_path / "session.csv"
+    simulate(scenarios.severe_flexion()).write(path)
+    with pytest.raises(BackmonError, match="cannot create a temporary file in .*missing.*TMPDIR"):
+        with spooled(path, directory=str(tmp_path / "missing")):
+            pass

@@ -103,7 +103,8 @@ class _SideBuffer:
         self.gaps.extend(find_gaps(joined, gap_s=self.gap_s))
         self.samples += n
         self._make_room(n)
-        _append(time_s, accel_g, gyro_dps, self._time_s, self._data, self._hi)
+        _append(np.asarray(time_s, dtype=float), np.asarray(accel_g, dtype=float), np.asarray(gyro_dps, dtype=float),
+                self._time_s, self._data, self._hi)
         self._hi += n
 
     def _make_room(self, n: int) -> None:

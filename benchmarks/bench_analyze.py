@@ -47,7 +47,8 @@ from sensors.session_writer import write_session
 from sensors.simulator import simulate
 
 PIECE_HOURS = 2.0  # simulated at once; at most 8 h (issue 5), smaller keeps generation light
-GENERATOR_VERSION = 1  # bump when the generated sessions change (invalidates the cache)
+GENERATOR_VERSION = 2  # bump when the generated sessions change (invalidates the cache)
+PIECE_EXTRA_MIN = 0.5
 WARM_UP_HOURS = 0.05  # analysed once first: numba writes its compiled kernels to disk
 MAX_RATIO, MAX_PEAK_MB, MAX_LONG_PEAK_RATIO = 2.0, 1500.0, 1.20
 BASE_HOURS = 8.0  # the length whose peak memory the --memory-hours peak is compared with
@@ -64,7 +65,9 @@ PANDAS, COMMAND, IN_PROCESS, IMUFUSION = (
 def piece_scenarios(hours: float, *, rate_hz: float, piece_hours: float) -> list[Scenario]:
     """Equal pieces of continuous work, seed i each; only the first starts with calibration."""
     n = max(1, math.ceil(hours / piece_hours - 1e-9))
-    minutes = hours * 60.0 / n
+    # The simulator adds the calibration routine (21 s) and 5 s upright to a piece's work: ask
+    # for half a minute less, so that a "48 h" file stays within the 48 h a session may span.
+    minutes = hours * 60.0 / n - PIECE_EXTRA_MIN
     return [dataclasses.replace(continuous_work(minutes, seed=i, rate_hz=rate_hz), calibration=i == 0)
             for i in range(n)]
 

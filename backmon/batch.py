@@ -119,13 +119,17 @@ def run_local(paths: list[Path], *, jobs: int, settings_data: dict | None, repor
 
 
 def _warm_up() -> None:
-    import numpy as np
+    """Analyse a few seconds of made-up still samples, so that every compiled kernel (reader,
+    resampler, fusion, frames...) is loaded once here and inherited by the forked workers."""
+    import tempfile
 
-    from processing.orientation import GravityFusion
-    from processing.settings import FusionSettings
+    from processing import analyze_file
 
-    GravityFusion(rate_hz=10.0, settings=FusionSettings()).process(
-        np.ones((2, 3)), np.zeros((2, 3)), reset=np.zeros(2, dtype=bool))
+    rows = "".join(f"{i / 100:.2f},{side},0,0,1,0,0,0\n" for i in range(400) for side in ("left", "right"))
+    with tempfile.TemporaryDirectory(prefix="backmon-warm-up-") as folder:
+        path = Path(folder) / "still.csv"
+        path.write_text("time_s,side,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n" + rows, encoding="utf-8")
+        analyze_file(path)
 
 
 def run_dask(paths: list[Path], *, address: str, settings_data: dict | None, report: bool = True) -> Iterator[Outcome]:

@@ -11,6 +11,7 @@ recorded file in large slices. Both end in the same ``AnalysisResult``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +45,15 @@ from sensors.session_stream import BLOCK_BYTES
 
 PARALLEL_SAMPLES = 10_000  # grid points per step from which the two sides run on two threads
 RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
+_SIDE_THREAD = ThreadPoolExecutor(1, thread_name_prefix="backmon-side")
+
+
+def _new_side_thread() -> None:  # a forked worker inherits the pool but not its thread
+    global _SIDE_THREAD
+    _SIDE_THREAD = ThreadPoolExecutor(1, thread_name_prefix="backmon-side")
+
+
+os.register_at_fork(after_in_child=_new_side_thread)
 
 
 @dataclass(frozen=True)
@@ -108,10 +118,10 @@ class FrameSource:
         chunk: AlignedChunk | None = self.aligner.pull(complete_s, final=final)
         if chunk is None:
             return None
-        if len(self.chains) == 2 and chunk.time_s.size >= PARALLEL_SAMPLES:  # the sides are independent
-            with ThreadPoolExecutor(2) as pool:  # their compiled and scipy steps release the GIL
-                done = {side: pool.submit(chain.process, chunk.sides[side]) for side, chain in self.chains.items()}
-            frames = {side: future.result() for side, future in done.items()}
+        if len(self.chains) == 2 and chunk.time_s.size >= PARALLEL_SAMPLES:
+            # The sides are independent, and their compiled and scipy steps release the GIL.
+            right = _SIDE_THREAD.submit(self.chains["right"].process, chunk.sides["right"])
+            frames = {"left": self.chains["left"].process(chunk.sides["left"]), "right": right.result()}
         else:
             frames = {side: chain.process(chunk.sides[side]) for side, chain in self.chains.items()}
         return frame_times_s(chunk.time_s, self.plan.block), frames

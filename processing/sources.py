@@ -153,7 +153,7 @@ def _join(parts: list[Chunk]) -> Chunk:
 
 def from_session(session: Session) -> Source:
     """A session in memory as a source (nothing copied)."""
-    from processing.data_quality import SaturationWatch
+    from processing.data_quality import SaturationWatch  # here: data_quality -> clock_sync -> sources
 
     stores, spans, watch = {}, {}, SaturationWatch()
     for side in SIDES:

@@ -27,6 +27,14 @@ from sensors.session_rows import Rows, SideOrder
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block
 _SCANNER = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")  # scans the block ahead
+
+
+def _new_scanner() -> None:  # a forked worker inherits the pool but not its thread
+    global _SCANNER
+    _SCANNER = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")
+
+
+os.register_at_fork(after_in_child=_new_scanner)
 _BOM = b"\xef\xbb\xbf"
 # Columns of a block's values (sensors.session_lines.COLUMNS).
 _TIME, _DEVICE_TIME, _SEQ = COLUMNS.index("time_s"), COLUMNS.index("device_time_s"), COLUMNS.index("seq")

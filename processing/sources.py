@@ -15,30 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.samples import SIDES, Mark, Session
+from sensors.samples import SIDES, Session
+from sensors.session_stream import SessionInfo, SideSummary
 
 CHUNK_ROWS = 1 << 16  # rows per read from a side's store
 Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # time_s (n,), accel_g (n, 3), gyro_dps (n, 3)
-
-
-@dataclass(frozen=True)
-class SideSpan:
-    samples: int
-    first_s: float
-    last_s: float
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What the recording says besides its samples (sensors.session_stream.SessionInfo)."""
-
-    source: str
-    time_base: str
-    metadata: dict[str, str]
-    marks: tuple[Mark, ...]
-    calibration_window_s: tuple[float, float] | None
-    skipped_rows: int
-    warnings: tuple[str, ...]
 
 
 class Store:
@@ -65,9 +46,9 @@ class Source:
 
     ``saturation`` holds each side's largest absolute readings (processing.data_quality)."""
 
-    info: SourceInfo
+    info: SessionInfo  # sides: as read; spans below: as the method sees them (swapped, clock mapped)
     stores: dict[str, Store]
-    spans: dict[str, SideSpan]
+    spans: dict[str, SideSummary]
     saturation: dict[str, dict[str, np.ndarray]]
     time_maps: dict[str, Callable[[np.ndarray], np.ndarray]] = dataclasses.field(default_factory=dict)
 
@@ -97,7 +78,7 @@ class Source:
         """``side``'s times put through ``time_map`` (monotonic), as every reader will see them."""
         span = self.spans[side]
         first, last = time_map(np.array([span.first_s, span.last_s]))
-        return dataclasses.replace(self, spans={**self.spans, side: SideSpan(span.samples, float(first), float(last))},
+        return dataclasses.replace(self, spans={**self.spans, side: SideSummary(span.samples, float(first), float(last))},
                                    time_maps={**self.time_maps, side: time_map})
 
 
@@ -160,8 +141,8 @@ def from_session(session: Session) -> Source:
         samples = session.side(side)
         if samples is not None:
             stores[side] = ArrayStore(samples.time_s, samples.accel_g, samples.gyro_dps)
-            spans[side] = SideSpan(len(samples), float(samples.time_s[0]), float(samples.time_s[-1]))
+            spans[side] = SideSummary(len(samples), float(samples.time_s[0]), float(samples.time_s[-1]))
             watch.update(side, samples.accel_g, samples.gyro_dps)
-    info = SourceInfo(session.source, session.time_base, dict(session.metadata), session.marks,
-                      session.calibration_window_s, session.skipped_rows, session.warnings)
+    info = SessionInfo(session.source, session.time_base, dict(session.metadata), session.marks,
+                       session.calibration_window_s, session.skipped_rows, session.warnings, dict(spans))
     return Source(info, stores, spans, watch.peaks)

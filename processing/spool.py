@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from processing.data_quality import SaturationWatch
-from processing.sources import Chunk, SideSpan, Source, SourceInfo, Store
+from processing.sources import Chunk, Source, Store
 from sensors.errors import BackmonError
-from sensors.session_stream import BLOCK_BYTES, SessionStream
+from sensors.session_stream import BLOCK_BYTES, SessionStream, SideSummary
 
 _FIELDS = 7  # time_s, ax, ay, az (g), gx, gy, gz (deg/s)
 
@@ -81,10 +81,8 @@ def spooled(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES, director
         present = {side: store for side, store in stores.items() if side in info.sides}
         for store in present.values():
             store.handle.flush()
-        spans = {side: SideSpan(s.samples, s.first_s, s.last_s) for side, s in present.items()}
-        yield Source(SourceInfo(info.source, info.time_base, info.metadata, info.marks, info.calibration_window_s,
-                                info.skipped_rows, info.warnings),
-                     present, spans, {side: watch.peaks[side] for side in present})
+        spans = {side: SideSummary(s.samples, s.first_s, s.last_s) for side, s in present.items()}
+        yield Source(info, present, spans, {side: watch.peaks[side] for side in present})
     finally:
         for store in stores.values():
             store.close()

@@ -69,14 +69,13 @@ def spooled(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES, director
     stores: dict[str, FileStore] = {}
     watch = SaturationWatch()
     try:
-        size = max(os.path.getsize(path), 1) if progress else 1
         for block in stream:
             store = stores.get(block.side) or stores.setdefault(block.side, FileStore(directory))
             values = block.rows.values
             store.append(block.rows.time_s, values)
             watch.update(block.side, values[:, :3], values[:, 3:])
             if progress is not None:
-                progress(min(1.0, stream.bytes_read / size))
+                progress(min(1.0, stream.bytes_read / max(stream.size_bytes, 1)))
         info = stream.info
         present = {side: store for side, store in stores.items() if side in info.sides}
         for store in present.values():

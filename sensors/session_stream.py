@@ -106,7 +106,7 @@ class SessionStream:
         self.path, self.block_bytes = path, block_bytes
         self.source = source.decode(errors="replace") if isinstance(source, bytes) else source
         self.info: SessionInfo | None = None
-        self.bytes_read = 0  # of the file so far (for progress)
+        self.bytes_read, self.size_bytes = 0, 0  # of the file so far, and in all (for progress)
 
     def __iter__(self) -> Iterator[SideRows]:
         meta, broken, notes = Meta(), _Broken(), []
@@ -168,6 +168,7 @@ class SessionStream:
         standard path fills two buffers in turn: a block stays intact while the next is read."""
         with open_file(self.path, error=SessionFileError,
                        directory_problem="is a directory, not a session CSV file") as handle:
+            self.size_bytes = os.fstat(handle.fileno()).st_size
             data = handle.read(self.block_bytes)
             data = data[len(_BOM):] if data.startswith(_BOM) else data
             while header_line(data) is None and (more := handle.read(self.block_bytes)):

@@ -8,7 +8,7 @@ import pytest
 from processing import analyze_file, analyze_session
 from processing.frame_table import FrameTable
 from processing.spool import spooled
-from sensors.errors import BackmonError
+from sensors.errors import BackmonError, SessionFileError
 from sensors import scenarios
 from sensors.session_csv import read_session
 from sensors.simulator import simulate
@@ -60,3 +60,13 @@ def test_no_room_for_the_spool_is_one_clear_error(tmp_path):
     with pytest.raises(BackmonError, match="cannot create a temporary file in .*missing.*TMPDIR"):
         with spooled(path, directory=str(tmp_path / "missing")):
             pass
+
+
+def test_progress_of_a_file_rises_to_one_and_a_missing_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "session.csv"
+    simulate(scenarios.severe_flexion()).write(path)
+    seen = []
+    analyze_file(path, block_bytes=20_000, progress=seen.append)
+    assert len(seen) > 3 and seen == sorted(seen) and seen[-1] == 1.0
+    with pytest.raises(SessionFileError, match="no such file"):
+        analyze_file(tmp_path / "missing.csv", progress=seen.append)

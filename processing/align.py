@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sensors.samples import SIDES, SideSamples
+from sensors.samples import SIDES
 
 
 @dataclass(frozen=True)
@@ -236,9 +236,3 @@ class Aligner:
         chunk = self._buffers[side].sample(grid_s, self._last_values[side], self._last_valid[side])
         self._last_valid[side] = bool(chunk.valid[-1])
         return chunk
-
-
-def side_gap_s(samples: SideSamples, *, max_interpolated_samples: int) -> tuple[float, float]:
-    """A side's measured rate and its gap threshold."""
-    rate = measure_rate_hz(samples.time_s)
-    return rate, gap_threshold_s(rate, max_interpolated_samples=max_interpolated_samples)

@@ -75,10 +75,6 @@ def build_frame_table(time_s: np.ndarray, frames: dict[str, SideFrames | None], 
     )
 
 
-def concat_tables(parts: list[FrameTable]) -> FrameTable:
-    return FrameTable(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(FrameTable)))
-
-
 class TimelineBuffer:
     """The frames of a whole session, kept compact: angles, rates and intensities in float32
     (a millionth of a degree is far below any sensor's noise), time in float64. Storage grows

@@ -15,6 +15,7 @@ import pytest
 
 from backmon.cli import main
 from sensors.session_csv import read_session
+from tests.kill import kill_9_once_written
 
 BACKMON = [sys.executable, "-m", "backmon"]
 
@@ -43,20 +44,7 @@ def test_kill_9_of_a_recording_monitor_loses_at_most_a_second(tmp_path):
     proc = subprocess.Popen(BACKMON + ["monitor", "--simulate", "sustained_flexion", "--duration", "300",
                                        "--record", str(out), "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60.0
-        while time.monotonic() < deadline:  # until about 8 s of rows are in the file
-            if out.exists() and out.stat().st_size > 8 * 2 * 50 * 80:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the monitor recorded nothing within 60 s")
-        killed_at = time.monotonic()
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    killed_at = kill_9_once_written(proc, out, min_bytes=8 * 2 * 50 * 80, within_s=60.0)  # ~8 s of rows
     session = read_session(out)
     start = float(session.metadata["host_monotonic_start_s"])  # the recording's time axis on this clock
     for side in (session.left, session.right):

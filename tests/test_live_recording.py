@@ -4,7 +4,6 @@ readable by ``backmon analyze`` at any moment (kill -9 included); repeats and ba
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from backmon.live.stream import SampleBlock, SensorStream
 from sensors.profiles import PROFILES, movesense, witmotion
 from sensors.samples import ImuSample
 from sensors.session_csv import read_session
+from tests.kill import kill_9_once_written
 
 
 def _block(side, t0, n=5, rate=50.0, device=True):
@@ -81,18 +81,7 @@ while True:  # 2 x 100 Hz in 20 ms notifications, times on the system's monotoni
 def test_kill_9_leaves_a_readable_file_missing_at_most_a_second(tmp_path):
     path = tmp_path / "killed.csv"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
-    try:
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline:  # wait until well into the recording
-            if path.exists() and path.stat().st_size > 40_000:
-                break
-            time.sleep(0.05)
-        killed_at = time.monotonic()
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    killed_at = kill_9_once_written(proc, path, min_bytes=40_000, within_s=30.0)  # well into the recording
     session = read_session(path)
     for side in (session.left, session.right):
         assert killed_at - side.time_s[-1] < 1.0

@@ -7,7 +7,7 @@ import argparse
 
 def time_span(text: str) -> tuple[float, float]:
     """``START:END`` (or ``START-END``) seconds, for argparse."""
-    from sensors.session_csv import parse_time_span
+    from sensors.session.files import parse_time_span
 
     try:
         return parse_time_span(text)

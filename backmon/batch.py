@@ -79,7 +79,7 @@ def analyse_one(path: str, settings_data: dict | None = None, report: bool = Tru
     data = result.to_json_dict()
     html = None
     if report:
-        from processing.report import render_report
+        from processing.report.html import render_report
 
         html = render_report(result, marks=result.marks)
     return Outcome(path, _row(path, data), json.dumps(_json_safe(data), indent=2), html)
@@ -91,7 +91,8 @@ def _row(path: str, data: dict) -> dict:
            "minutes_over_30": s["minutes_over_30"], "minutes_over_60": s["minutes_over_60"],
            "lateral_over_10_s": s["lateral_over_10_s"], "bends_over_45": s["bends_over_45"],
            "moving_s": s["moving_s"], "breaks": len(s["breaks"]), "alerts": len(data["alerts"]),
-           "lr_flexion_diff_mean_deg": lr["flexion_diff_mean_deg"], "lr_lateral_diff_mean_deg": lr["lateral_diff_mean_deg"],
+           "lr_flexion_diff_mean_deg": lr["flexion_diff_mean_deg"],
+           "lr_lateral_diff_mean_deg": lr["lateral_diff_mean_deg"],
            "calibration": data["calibration"]["method"], "error": ""}
     row.update(s["alerts_by_kind"])
     return row
@@ -135,7 +136,8 @@ def _warm_up() -> None:
 def run_dask(paths: list[Path], *, address: str, settings_data: dict | None, report: bool = True) -> Iterator[Outcome]:
     """Outcomes from an existing Dask distributed cluster (workers must see the same paths)."""
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise BackmonError("--dask needs the cluster extra: pip install 'backmon[cluster]'") from None
     try:
@@ -153,7 +155,7 @@ def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
                   on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
     """Per-session JSON (and HTML report) files and summary.csv in ``out_dir``; returns every outcome
     in input order."""
-    from processing.spreadsheet import safe_cell  # here: batch.py must not load numpy before limit_threads()
+    from processing.report.spreadsheet import safe_cell  # here: batch.py must not load numpy before limit_threads()
 
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []

@@ -30,7 +30,8 @@ def render_summary(r: AnalysisResult) -> str:
     lines.append(f"Calibration {cal.method}" + (f", window {cal.window_s[0]:.1f}-{cal.window_s[1]:.1f} s"
                                                 if cal.window_s else ""))
     for side, c in cal.sides.items():
-        lines.append(f"  {side:<6} quality {c.quality:.2f} ({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal)")
+        lines.append(f"  {side:<6} quality {c.quality:.2f} "
+                     f"({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal)")
     z = s.flexion_zones_s
     lines += ["", "Forward bending (trunk)",
               f"  0-20 deg {_minutes(z['0-20'])}   20-60 deg {_minutes(z['20-60'])}   >60 deg {_minutes(z['>60'])}"

@@ -42,8 +42,8 @@ from pathlib import Path
 
 from sensors.samples import Mark, SideSamples
 from sensors.scenarios import Scenario, continuous_work
-from sensors.session_columns import FORMAT_ID
-from sensors.session_writer import write_session
+from sensors.session.columns import FORMAT_ID
+from sensors.session.writer import write_session
 from sensors.simulator import simulate
 
 PIECE_HOURS = 2.0  # simulated at once; at most 8 h (issue 5), smaller keeps generation light
@@ -204,7 +204,7 @@ def imufusion_ahrs(path: Path) -> ChildRun:
         import time
         import imufusion
         import numpy as np
-        from sensors.session_csv import read_session
+        from sensors.session.files import read_session
         session = read_session({str(path)!r})
         start = time.perf_counter()
         for side in (session.left, session.right):

@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from backmon.live.live_engine import LiveEngine, warm_up
-from backmon.live.recorder import SessionRecorder
 from backmon.live.status import LinkStatus, render_status
-from backmon.live.stream import SensorStream
 from processing import Settings
 from sensors import scenarios
+from sensors.ble.stream import SensorStream
 from sensors.profiles import PROFILES, backmon, movesense, witmotion
 from sensors.samples import ImuSample
+from sensors.session.recorder import SessionRecorder
 from sensors.simulator import simulate
 
 STEP_S, STATUS_S = 0.25, 0.5

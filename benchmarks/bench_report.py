@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from processing import analyze_session
-from processing.plots import session_figures
-from processing.report import time_axis, write_figures, write_report
+from processing.report.html import time_axis, write_figures, write_report
+from processing.report.plots import session_figures
 from sensors.scenarios import Scenario, Segment, SensorModel
 from sensors.simulator import simulate
 

@@ -14,10 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from backmon.browser import Viewport, check_page, find_chromium
 from processing import analyze_session
-from processing.report import write_report
-from sensors.session_csv import read_session
+from processing.report.html import write_report
+from sensors.session.files import read_session
+from tests.support.browser import Viewport, check_page, find_chromium
 
 HERE = Path(__file__).resolve().parent
 SESSION = "examples/example_session.csv"  # from the repository's root, as the README's commands run

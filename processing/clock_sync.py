@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import correlate
 
+from processing.input.sources import Reader, Source
 from processing.settings import ClockSettings
-from processing.sources import Reader, Source
 
 GRID_HZ = 50.0  # |gyro| is compared at this rate; peaks are refined to a fraction of a step
 
@@ -85,7 +85,7 @@ def _window_lag(left: np.ndarray, right: np.ndarray, centre_lag: float, search: 
     return float(lag), float(xc[i])
 
 
-def estimate_clock(source: Source, settings: ClockSettings = ClockSettings()) -> ClockSync:
+def estimate_clock(source: Source, settings: ClockSettings = ClockSettings()) -> ClockSync:  # noqa: B008 - frozen
     """Offset and drift of the right clock against the left, from shared turning."""
     left, right = source.spans["left"], source.spans["right"]
     t0, t1 = max(left.first_s, right.first_s), min(left.last_s, right.last_s)

@@ -15,6 +15,7 @@ import numpy as np
 from processing.calibration import Calibration
 from processing.clock_sync import ClockSync
 from processing.episodes import runs
+from processing.input.saturation import SaturationWatch
 from processing.side_check import SideCheck
 
 # Common full-scale ranges; readings stuck at the largest magnitude seen, at or near one of
@@ -47,11 +48,13 @@ class DataQuality:
         out = list(self.warnings)
         if self.clock is not None and self.clock.offset_s is not None:
             out.append(f"Clocks: {self.clock.note}.")
-        out.append(f"Sides: {self.sides.note}." + (" Sides were swapped on request." if self.swapped_on_request else ""))
+        swapped = " Sides were swapped on request." if self.swapped_on_request else ""
+        out.append(f"Sides: {self.sides.note}.{swapped}")
         out += [f"Mounting, {side}: {text}" for side, text in self.mounting.items()]
         for side, found in self.saturation.items():
             for what, limit in found.items():
-                out.append(f"Saturation, {side}: {what} readings stuck at +-{limit:g}; fast movements are underestimated.")
+                out.append(f"Saturation, {side}: {what} readings stuck at +-{limit:g}; "
+                           "fast movements are underestimated.")
         for side, spans in self.non_wear.items():
             total = sum(b - a for a, b in spans) / 60
             out.append(f"Possibly not worn, {side}: {len(spans)} stretch(es) without any movement, {total:.0f} min.")
@@ -66,7 +69,8 @@ class DataQuality:
             "sides": {**self.sides.to_json(), "swapped_on_request": self.swapped_on_request},
             "mounting": self.mounting,
             "saturation": self.saturation,
-            "non_wear": {s: [{"start_s": round(a, 1), "end_s": round(b, 1)} for a, b in v] for s, v in self.non_wear.items()},
+            "non_wear": {s: [{"start_s": round(a, 1), "end_s": round(b, 1)} for a, b in v]
+                         for s, v in self.non_wear.items()},
             "long_gaps": {s: [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in v]
                           for s, v in self.long_gaps.items()},
             "skipped_rows": self.skipped_rows,
@@ -86,25 +90,6 @@ def mounting_notes(calibration: Calibration) -> dict[str, str]:
         elif c.mount_offset_deg > 20:
             notes[side] = f"rotated {c.mount_offset_deg:.0f} deg from nominal; calibration corrected for it"
     return notes
-
-
-class SaturationWatch:
-    """Each side's few largest absolute readings per sensor, gathered a chunk at a time: enough
-    to tell whether the largest one repeats (a clipped signal) without keeping the signal."""
-
-    TOP = 3  # a clipped peak must appear at least this often
-
-    def __init__(self) -> None:
-        self.peaks: dict[str, dict[str, np.ndarray]] = {}
-
-    def update(self, side: str, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
-        for what, values in (("accelerometer", accel_g), ("gyroscope", gyro_dps)):
-            magnitudes = np.abs(values).ravel()
-            if magnitudes.size > self.TOP:
-                magnitudes = np.partition(magnitudes, magnitudes.size - self.TOP)[-self.TOP:]
-            known = self.peaks.setdefault(side, {}).get(what)
-            both = magnitudes if known is None else np.concatenate([known, magnitudes])
-            self.peaks[side][what] = np.sort(both)[-self.TOP:]
 
 
 def saturation(peaks: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:

@@ -147,7 +147,8 @@ class SevereFlexion(EpisodeDetector):
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
         high, hold = self.settings.flexion_high_deg, self.settings.severe_hold_s
-        return angle, "both", f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {held_s:.0f} s.", \
+        text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {held_s:.0f} s."
+        return angle, "both", text, \
             f"EN 1005-4 / ISO 11226: flexion above {high:g} deg held {hold:g} s or more (static)"
 
     def _raise(self, *args) -> Alert:

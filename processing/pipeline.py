@@ -19,29 +19,35 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.activity import MovementDetector
-from processing.align import Aligner, AlignedChunk, SideChunk, gap_threshold_s, grid_rate_hz, measure_rate_hz
 from processing.alerts import Alert
+from processing.align import AlignedChunk, Aligner, SideChunk, gap_threshold_s, grid_rate_hz, measure_rate_hz
 from processing.calibration import Calibration, CalibrationFrames, calibrate
 from processing.clock_sync import ClockSync, estimate_clock, right_on_left_clock
-from processing.data_quality import (NON_WEAR_GYRO_DPS, NON_WEAR_MIN_S, NON_WEAR_TILT_DEG, DataQuality, long_gaps, mounting_notes,
-                                     saturation, still_spans)
+from processing.data_quality import (
+    NON_WEAR_GYRO_DPS,
+    NON_WEAR_MIN_S,
+    NON_WEAR_TILT_DEG,
+    DataQuality,
+    long_gaps,
+    mounting_notes,
+    saturation,
+    still_spans,
+)
 from processing.detectors import AlertCounter, posture_detectors
 from processing.filters import StreamingLowpass
 from processing.frame_table import FrameTable, TimelineBuffer, build_frame_table
 from processing.frames import SideFrames, concat_frames, frame_times_s, make_frames
+from processing.input.sources import Reader, Source, from_session
+from processing.input.spool import BLOCK_BYTES, spooled
 from processing.orientation import GravityFusion
 from processing.rest import NoRestDetector, ProlongedStaticDetector
 from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
 from processing.side_check import SideCheckEstimator, unavailable
-from processing.sources import Reader, Source, from_session
-from processing.spool import spooled
 from processing.summary import summarise
 from sensors.errors import BackmonError
-from sensors.plausible import MAX_SPAN_S
+from sensors.limits import MAX_SPAN_S
 from sensors.samples import SIDES, Session
-from sensors.session_stream import BLOCK_BYTES
-
 
 PARALLEL_SAMPLES = 10_000  # grid points per step from which the two sides run on two threads
 RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
@@ -173,7 +179,8 @@ class Engine:
         for side, f in frames.items():
             up = f.gravity @ self.calibration.sides[side].rotation[0]
             tilt_deg = np.degrees(np.arccos(np.clip(up / np.maximum(np.linalg.norm(f.gravity, axis=1), 1e-9), -1, 1)))
-            self.motionless[side].append(f.valid & (f.gyro_abs_dps < NON_WEAR_GYRO_DPS) & (tilt_deg > NON_WEAR_TILT_DEG))
+            still = (f.gyro_abs_dps < NON_WEAR_GYRO_DPS) & (tilt_deg > NON_WEAR_TILT_DEG)
+            self.motionless[side].append(f.valid & still)
 
     def data_quality(self, source: Source, *, clock: ClockSync | None, swapped: bool,
                      time_s: np.ndarray) -> DataQuality:
@@ -316,7 +323,7 @@ def analyze_file(path, *, settings: Settings | None = None, calibration_window_s
                  swap_sides: bool = False, progress: Callable[[float], None] | None = None,
                  block_bytes: int = BLOCK_BYTES) -> AnalysisResult:
     """Read a session CSV v1 file and analyse it, in memory bounded by the block size: the file
-    is read once into a spool on disk (processing.spool) and streamed from there.
+    is read once into a spool on disk (processing.input.spool) and streamed from there.
 
     ``progress`` (optional) gets the fraction done: reading counts as the first third."""
     read_part = (lambda f: progress(f / 3)) if progress else None

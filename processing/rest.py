@@ -127,7 +127,8 @@ class ProlongedStaticDetector:
             self.anchor = (float(t.time_s[pos]), float(t.trunk_flexion_deg[pos]), float(t.trunk_lateral_deg[pos]))
         since_s, flexion, lateral = self.anchor
         band = self.settings.static_band_deg
-        off = (np.abs(t.trunk_flexion_deg[pos:hi] - flexion) > band) | (np.abs(t.trunk_lateral_deg[pos:hi] - lateral) > band)
+        off = ((np.abs(t.trunk_flexion_deg[pos:hi] - flexion) > band)
+               | (np.abs(t.trunk_lateral_deg[pos:hi] - lateral) > band))
         stop = pos + int(np.argmax(off)) if off.any() else hi
         times = t.time_s[pos:stop]
         if self._open is None and times.size:

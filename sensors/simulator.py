@@ -319,10 +319,10 @@ class Simulated:
         )
 
     def write(self, path, *, metadata: dict[str, str] | None = None) -> None:
-        """Write a session CSV (sensors.session_csv) with segment marks; `metadata` adds or
+        """Write a session CSV (sensors.session.files) with segment marks; `metadata` adds or
         overrides keys. Marks and calibration_s are true times (the file's axis when the
         sensors' clock_offset_s and clock_drift_ppm are zero)."""
-        from sensors.session_csv import write_session  # written alongside; only needed here
+        from sensors.session.files import write_session  # written alongside; only needed here
 
         write_session(path, self.left, self.right, metadata={**self.metadata, **(metadata or {})},
                       marks=self.marks())

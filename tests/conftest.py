@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+from tests.support.paths import SHARED_REAL
 
 # Hypothesis: "ci" (the default) keeps every fuzz test to a bounded number of examples; a longer
-# run on demand: BACKMON_HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz_files.py
+# run on demand: BACKMON_HYPOTHESIS_PROFILE=long python -m pytest tests/sensors/session/test_fuzz_files.py
 # (tests that set max_examples themselves keep their own number).
 _FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", max_examples=100, **_FUZZ)

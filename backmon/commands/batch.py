@@ -12,7 +12,8 @@ def add_parser(commands) -> None:
     p = commands.add_parser(
         "batch", help="analyse many sessions in parallel",
         description="Analyse every session found (directories are searched for *.csv; globs are expanded). "
-                    "Writes one JSON and one HTML report per session and summary.csv to --out. A session that fails is listed at the "
+                    "Writes one JSON and one HTML report per session and summary.csv to --out. "
+                    "A session that fails is listed at the "
                     "end and does not stop the others; the exit status is 2 if any failed.")
     p.add_argument("inputs", nargs="+", metavar="DIR_OR_GLOB", help="directories, globs or session files")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")

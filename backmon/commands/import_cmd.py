@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 # sensors.importers.IMPORTERS, named here so that the CLI starts without loading the importers
-# (pandas); tests/test_importers.py checks the two agree.
+# (pandas); tests/sensors/importers/test_importers.py checks the two agree.
 TOOLS = ("metabase", "phyphox", "sensorlogger", "witmotion")
 
 
@@ -33,7 +33,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from sensors.errors import BackmonError
     from sensors.importers import import_recording, read_inputs
-    from sensors.session_csv import write_session
+    from sensors.session.files import write_session
 
     if not args.left and not args.right:
         raise BackmonError("import: give the files of at least one side (--left and/or --right)")

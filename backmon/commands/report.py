@@ -43,8 +43,8 @@ def write_outputs(result, *, report: str | None, figures: str | None) -> list[Pa
     """The report and/or the PNG figures for an analysed session; returns the paths written."""
     if not (report or figures):
         return []  # the report's modules (matplotlib) take a while to import
-    from processing.plots import session_figures
-    from processing.report import time_axis, write_figures, write_report
+    from processing.report.html import time_axis, write_figures, write_report
+    from processing.report.plots import session_figures
 
     if report:
         files = write_report(result, report, marks=result.marks, figures_dir=figures)

@@ -44,7 +44,7 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 def load_row(path: Path, settings):
     """A ``SessionRow`` from a session CSV (analysed now) or an analysis JSON file."""
     from processing import analyze_file
-    from processing.trends import read_analysis_json, session_row
+    from processing.report.trends import read_analysis_json, session_row
 
     if path.suffix.lower() == ".json":
         return session_row(read_analysis_json(path), source=str(path))
@@ -54,8 +54,8 @@ def load_row(path: Path, settings):
 
 def run(args) -> int:
     from processing import load_settings
-    from processing.trends import build_trends
-    from processing.trends_report import Skipped, write_trends
+    from processing.report.trends import build_trends
+    from processing.report.trends_page import Skipped, write_trends
 
     settings = load_settings(args.config)
     out = Path(args.out)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backmon.live.calibration_guide import CalibrationGuide, GuideEvent
-from backmon.live.stream import SampleBlock
 from processing.alerts import Alert
 from processing.align import measure_rate_hz
 from processing.pipeline import Engine, plan_stream
 from processing.result import AnalysisResult
 from processing.settings import Settings
+from sensors.ble.stream import SampleBlock
 from sensors.samples import SIDES, Session, SideSamples
 
 PLAN_AFTER_S = 3.0  # seconds of data per side before its rate is measured

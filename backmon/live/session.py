@@ -16,18 +16,18 @@ import time
 from dataclasses import dataclass, field
 
 from backmon import __version__
-from backmon.live.connection import RECONNECTED, SCAN_S, SensorLink, find_sensor
-from backmon.live.errors import SameSensorTwice, SensorSilent, UnknownProfile
 from backmon.live.live_engine import LiveEngine, warm_up
-from backmon.live.recorder import SessionRecorder
 from backmon.live.status import LinkStatus, StatusView, render_status
-from backmon.live.stream import SensorStream
 from processing.alerts import Alert
 from processing.result import AnalysisResult
 from processing.settings import Settings
 from sensors.ble.discovery import battery_text
+from sensors.ble.errors import SameSensorTwice, SensorSilent, UnknownProfile
+from sensors.ble.link import RECONNECTED, SCAN_S, SensorLink, find_sensor
+from sensors.ble.stream import SensorStream
 from sensors.ble.transport import Radio
 from sensors.profiles import PROFILES, profile_for_name
+from sensors.session.recorder import SessionRecorder
 
 SIDES = ("left", "right")
 MAX_WAIT_S = 1.0  # the engine never waits longer than this for a side that sends nothing

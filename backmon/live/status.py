@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from processing.alerts import Alert
 from backmon.live.live_engine import LiveAngles
+from processing.alerts import Alert
 
 PLAIN_EVERY_S = 10.0  # status lines when the output is not a terminal
 BELL = "\a"
@@ -70,7 +70,8 @@ def render_plain(lines: list[str]) -> str:
 def render_alert(alert: Alert) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
     where = "" if alert.side == "both" else f" ({alert.side} side)"
-    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s)} {alert.kind.replace('_', ' ')}{where}: {alert.message}"]
+    kind = alert.kind.replace("_", " ")
+    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s)} {kind}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]
     return lines
 

@@ -14,9 +14,9 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
+from sensors.ble.transport import Radio
 from sensors.errors import MalformedPacket
 from sensors.profiles import BatteryReading, DeviceProfile, parse_battery_level, profile_for_name
-from sensors.ble.transport import Radio
 
 CONNECT_TIMEOUT_S = 10.0
 BATTERY_REPLY_TIMEOUT_S = 3.0

@@ -246,7 +246,7 @@ class VirtualPeripheral:
         if self.connection is not None:
             try:
                 await asyncio.wait_for(self.connection.disconnect(), 2.0)
-            except Exception:  # closing down: the link may already be gone
+            except Exception:  # noqa: BLE001 - closing down: the link may already be gone
                 pass
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=2.0)

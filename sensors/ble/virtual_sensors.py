@@ -253,12 +253,13 @@ def default_address(profile: str, side: str) -> str:
     return "C0:%02X:%02X:%02X:%02X:%02X" % (list(FAMILIES).index(profile), *n.to_bytes(4, "big"))
 
 
-def make_sensor(profile: str, side: str, wearer: VirtualWearer, *, faults: Faults = Faults(),
+def make_sensor(profile: str, side: str, wearer: VirtualWearer, *, faults: Faults = Faults(),  # noqa: B008 - frozen
                 name: str | None = None, address: str | None = None) -> VirtualPeripheral:
     """One virtual sensor of a family (``witmotion``, ``movesense``, ``backmon``) for one side."""
     if profile not in FAMILIES:
         raise ValueError(f"no virtual {profile!r} sensor; choose one of {', '.join(FAMILIES)}")
-    return FAMILIES[profile](name=name or default_name(profile, side), address=address or default_address(profile, side),
+    return FAMILIES[profile](name=name or default_name(profile, side),
+                             address=address or default_address(profile, side),
                              side=side, wearer=wearer, faults=faults)
 
 

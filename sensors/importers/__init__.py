@@ -21,7 +21,7 @@ from sensors.errors import ImportFileError
 from sensors.importers import metabase, phyphox, sensorlogger, witmotion
 from sensors.importers.inputs import InputFile, read_inputs
 from sensors.importers.streams import Recording
-from sensors.plausible import MAX_SPAN_S
+from sensors.limits import MAX_SPAN_S
 from sensors.samples import SideSamples
 
 ReadSide = Callable[..., Recording]

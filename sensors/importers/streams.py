@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from sensors.errors import ImportFileError
-from sensors.plausible import ACCEL_LIMIT_G, GYRO_LIMIT_DPS
+from sensors.limits import ACCEL_LIMIT_G, GYRO_LIMIT_DPS
 
 G_MPS2 = 9.80665  # standard gravity: m/s² per g (the value phyphox and Sensor Logger document)
 DEG_PER_RAD = 180.0 / np.pi

@@ -87,7 +87,7 @@ def read_table(file: InputFile, *, is_header: Callable[[list[str]], bool], what:
     """
     text = decode(file, fallback=fallback)
     lines = text.splitlines()
-    for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):
+    for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):  # noqa: B007 - index is the header's, used below
         separator = _sniff_separator(line, separators)
         names = _header_names(line, separator)
         if is_header(names):

@@ -1,0 +1,24 @@
+"""Each side's largest readings, gathered while the file is read (processing.data_quality judges them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SaturationWatch:
+    """Each side's few largest absolute readings per sensor, gathered a chunk at a time: enough
+    to tell whether the largest one repeats (a clipped signal) without keeping the signal."""
+
+    TOP = 3  # a clipped peak must appear at least this often
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, dict[str, np.ndarray]] = {}
+
+    def update(self, side: str, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
+        for what, values in (("accelerometer", accel_g), ("gyroscope", gyro_dps)):
+            magnitudes = np.abs(values).ravel()
+            if magnitudes.size > self.TOP:
+                magnitudes = np.partition(magnitudes, magnitudes.size - self.TOP)[-self.TOP:]
+            known = self.peaks.setdefault(side, {}).get(what)
+            both = magnitudes if known is None else np.concatenate([known, magnitudes])
+            self.peaks[side][what] = np.sort(both)[-self.TOP:]

@@ -1,0 +1,87 @@
+"""A session file's samples spooled to disk once, then read back as often as the method needs.
+
+Clock sync needs both sides over the whole recording before the method can start, and the
+method then reads the samples again from the start. Parsing the CSV twice would double the
+time; keeping the samples in memory would grow with the recording. So the file is parsed
+once (sensors.session.stream), each side's samples go to an unlinked temporary file as
+float64 records (time, accel xyz, gyro xyz: 56 bytes a sample, 1.6 GB for two days at
+100 Hz per side), and readers take them back a chunk at a time. The operating system's page
+cache usually keeps the spool in memory when there is room, without counting it against us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from processing.input.saturation import SaturationWatch
+from processing.input.sources import Chunk, Source, Store
+from sensors.errors import BackmonError
+from sensors.session.stream import BLOCK_BYTES, SessionStream, SideSummary
+
+_FIELDS = 7  # time_s, ax, ay, az (g), gx, gy, gz (deg/s)
+
+
+class FileStore(Store):
+    """One side's samples in a temporary file, appended in time order."""
+
+    def __init__(self, directory: str | None) -> None:
+        try:
+            self.handle = tempfile.TemporaryFile(prefix="backmon-spool-", dir=directory)
+        except OSError as err:
+            raise BackmonError(f"cannot create a temporary file in {directory or tempfile.gettempdir()} "
+                               f"({err.strerror or err}): point TMPDIR at a writable folder") from None
+        self.samples = 0
+        self.first_s = self.last_s = float("nan")
+
+    def append(self, time_s: np.ndarray, values: np.ndarray) -> None:
+        try:
+            np.column_stack((time_s, values)).astype(np.float64, copy=False).tofile(self.handle)
+        except OSError as err:
+            raise BackmonError(f"cannot write the temporary copy of the samples in {tempfile.gettempdir()} "
+                               f"({err.strerror or err}); it needs {_FIELDS * 8} bytes a sample: point TMPDIR "
+                               "at a disk with room") from None
+        if not self.samples:
+            self.first_s = float(time_s[0])
+        self.samples += int(time_s.size)
+        self.last_s = float(time_s[-1])
+
+    def rows(self, start: int, stop: int) -> Chunk:
+        self.handle.seek(start * _FIELDS * 8)
+        data = np.fromfile(self.handle, np.float64, count=(stop - start) * _FIELDS).reshape(-1, _FIELDS)
+        return data[:, 0], data[:, 1:4], data[:, 4:7]
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+@contextlib.contextmanager
+def spooled(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES, directory: str | None = None,
+            progress: Callable[[float], None] | None = None) -> Iterator[Source]:
+    """Read the session file at ``path`` once into a spool; yield it as a Source.
+
+    ``progress`` (optional) gets the fraction of the file's bytes read so far."""
+    stream = SessionStream(path, block_bytes=block_bytes)
+    stores: dict[str, FileStore] = {}
+    watch = SaturationWatch()
+    try:
+        for block in stream:
+            store = stores.get(block.side) or stores.setdefault(block.side, FileStore(directory))
+            values = block.rows.values
+            store.append(block.rows.time_s, values)
+            watch.update(block.side, values[:, :3], values[:, 3:])
+            if progress is not None:
+                progress(min(1.0, stream.bytes_read / max(stream.size_bytes, 1)))
+        info = stream.info
+        present = {side: store for side, store in stores.items() if side in info.sides}
+        for store in present.values():
+            store.handle.flush()
+        spans = {side: SideSummary(s.samples, s.first_s, s.last_s) for side, s in present.items()}
+        yield Source(info, present, spans, {side: watch.peaks[side] for side in present})
+    finally:
+        for store in stores.values():
+            store.close()

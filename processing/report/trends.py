@@ -1,0 +1,278 @@
+"""Trends across sessions and days: exposure, rates, the left/right difference against the
+person's own baseline, and a flag for a left/right finding that persists.
+
+Each session enters as its analysis JSON (``AnalysisResult.to_json_dict``, or a file written by
+``backmon analyze --json``), becomes a ``SessionRow``, and sessions of the same calendar day
+(``started_at``) are added up into a ``DayRow``. Sessions without a date stand on their own.
+
+No validated threshold exists for the difference between two paraspinal sensors (README), so
+besides the fixed asymmetry limit each person gets their own baseline: the median of their days,
+with a band of two robust standard deviations (1.4826 x the median absolute deviation, at
+least ``baseline_min_half_width_deg``), drawn once there are ``baseline_min_days`` days.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from processing.alerts import KINDS
+from processing.report.formatting import parse_started_at
+from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
+from processing.result import SCHEMA
+
+
+@dataclass(frozen=True)
+class TrendSettings:
+    # A session has a left/right finding when an lr_asymmetry alert was raised, or when the two
+    # sides differed beyond the asymmetry limit for this share of the time both were worn.
+    finding_share: float = 0.10
+    # Persistent: the same side in at least this many sessions (the recurring count of one
+    # session's alerts, DESIGN.md) and in at least this share of the sessions compared.
+    persistent_min_sessions: int = 3
+    persistent_min_share: float = 0.5
+    # The person's own baseline band: median +- 2 robust SD over at least 3 days.
+    baseline_min_days: int = 3
+    baseline_sd_factor: float = 2.0
+    baseline_min_half_width_deg: float = 1.0
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session's figures, as the trends and the spreadsheet use them."""
+
+    source: str
+    started_at: datetime | None
+    day: str  # ISO date, or the file name when the session has no date
+    subject: str
+    note: str
+    duration_s: float
+    worn_s: float
+    minutes_over_30: float
+    minutes_over_60: float
+    lateral_over_10_s: float
+    bends_over_45: int
+    moving_s: float
+    breaks: int
+    alerts_by_kind: dict[str, int]
+    lr_available: bool
+    flexion_diff_mean_deg: float | None
+    lateral_diff_mean_deg: float | None
+    diff_over_limit_s: float
+    compared_s: float
+    asymmetry_deg: float
+    lr_alert_sides: tuple[str, ...]
+    calibration_quality: float | None  # the worse side's
+
+    @property
+    def alerts(self) -> int:
+        return sum(self.alerts_by_kind.values())
+
+    def per_hour(self, count: float) -> float | None:
+        return None if self.worn_s <= 0 else count / (self.worn_s / 3600)
+
+    @property
+    def lr_share(self) -> float | None:
+        """Share of the compared time the sides differed beyond the limit (0..1)."""
+        return self.diff_over_limit_s / self.compared_s if self.lr_available and self.compared_s > 0 else None
+
+
+def dominant_diff_deg(flexion: float | None, lateral: float | None) -> tuple[str, float] | None:
+    """The larger of the mean differences (left minus right) and its name, as the summary says it."""
+    if flexion is None or lateral is None:
+        return None
+    return ("sideways tilt", lateral) if abs(lateral) >= abs(flexion) else ("forward tilt", flexion)
+
+
+def lr_finding_side(row: SessionRow, settings: TrendSettings) -> str | None:
+    """The side further from its neutral when the session has a left/right finding, else None."""
+    if row.lr_alert_sides:
+        return max(("left", "right"), key=row.lr_alert_sides.count)
+    share = row.lr_share
+    dominant = dominant_diff_deg(row.flexion_diff_mean_deg, row.lateral_diff_mean_deg)
+    if share is None or dominant is None or share < settings.finding_share:
+        return None
+    return "left" if dominant[1] > 0 else "right"
+
+
+def session_row(data: dict, *, source: str) -> SessionRow:
+    """A session's figures from its analysis JSON."""
+    s, lr, meta = data["summary"], data["summary"]["left_right"], data.get("metadata", {})
+    started = _started_at(data)
+    qualities = [c["quality"] for c in data["calibration"]["sides"].values() if c.get("quality") is not None]
+    return SessionRow(
+        source=source, started_at=started,
+        day=started.date().isoformat() if started else Path(source).stem,
+        subject=first_key(meta, SUBJECT_KEYS), note=first_key(meta, NOTE_KEYS),
+        duration_s=data["duration_s"], worn_s=s["worn_s"], minutes_over_30=s["minutes_over_30"],
+        minutes_over_60=s["minutes_over_60"], lateral_over_10_s=s["lateral_over_10_s"],
+        bends_over_45=s["bends_over_45"], moving_s=s["moving_s"], breaks=len(s["breaks"]),
+        alerts_by_kind={k: int(s["alerts_by_kind"].get(k, 0)) for k in KINDS},
+        lr_available=bool(lr["available"]), flexion_diff_mean_deg=lr["flexion_diff_mean_deg"],
+        lateral_diff_mean_deg=lr["lateral_diff_mean_deg"], diff_over_limit_s=lr["diff_over_5_s"],
+        compared_s=lr["compared_s"], asymmetry_deg=data["settings"]["alerts"]["asymmetry_deg"],
+        lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == "lr_asymmetry"),
+        calibration_quality=min(qualities) if qualities else None)
+
+
+def _started_at(data: dict) -> datetime | None:
+    started = parse_started_at(data.get("metadata", {}).get("started_at"))
+    if started is None and data.get("time_base") == "epoch":
+        firsts = [side["first_s"] for side in data["sides"].values() if side.get("first_s") is not None]
+        started = datetime.fromtimestamp(min(firsts), timezone.utc) if firsts else None
+    return started
+
+
+def read_analysis_json(path: str | os.PathLike) -> dict:
+    """An analysis JSON file; ValueError when it is not one."""
+    with open(path, encoding="utf-8") as handle:
+        try:
+            data = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"not JSON ({err.msg}, line {err.lineno})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"not a backmon analysis (schema {SCHEMA} expected)")
+    return data
+
+
+# ---------------------------------------------------------------- days
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: str
+    sessions: int
+    worn_s: float
+    minutes_over_30: float
+    minutes_over_60: float
+    lateral_over_10_min: float
+    alerts: int
+    breaks: int
+    bends: int
+    flexion_diff_mean_deg: float | None  # weighted by the time both sides were compared
+    lateral_diff_mean_deg: float | None
+    lr_findings: int  # sessions of the day with a left/right finding
+
+    def per_hour(self, count: float) -> float | None:
+        return None if self.worn_s <= 0 else count / (self.worn_s / 3600)
+
+    @property
+    def alerts_per_hour(self) -> float | None:
+        return self.per_hour(self.alerts)
+
+    @property
+    def breaks_per_hour(self) -> float | None:
+        return self.per_hour(self.breaks)
+
+
+def day_rows(rows: list[SessionRow], settings: TrendSettings) -> list[DayRow]:
+    """Sessions added up per day, in the order the days first appear in ``rows``."""
+    days: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        days.setdefault(row.day, []).append(row)
+    return [_day(day, group, settings) for day, group in days.items()]
+
+
+def _day(day: str, group: list[SessionRow], settings: TrendSettings) -> DayRow:
+    compared = [r for r in group if r.lr_available and r.compared_s > 0]
+    weights = np.array([r.compared_s for r in compared])
+
+    def weighted(name: str) -> float | None:
+        if not compared:
+            return None
+        return float(np.average([getattr(r, name) for r in compared], weights=weights))
+
+    return DayRow(day=day, sessions=len(group), worn_s=sum(r.worn_s for r in group),
+                  minutes_over_30=sum(r.minutes_over_30 for r in group),
+                  minutes_over_60=sum(r.minutes_over_60 for r in group),
+                  lateral_over_10_min=sum(r.lateral_over_10_s for r in group) / 60,
+                  alerts=sum(r.alerts for r in group), breaks=sum(r.breaks for r in group),
+                  bends=sum(r.bends_over_45 for r in group),
+                  flexion_diff_mean_deg=weighted("flexion_diff_mean_deg"),
+                  lateral_diff_mean_deg=weighted("lateral_diff_mean_deg"),
+                  lr_findings=sum(1 for r in group if lr_finding_side(r, settings)))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The person's usual value: median and a band around it, over ``days`` days."""
+
+    median_deg: float
+    low_deg: float
+    high_deg: float
+    days: int
+
+    def contains(self, value: float | None) -> bool:
+        return value is None or self.low_deg <= value <= self.high_deg
+
+
+def baseline(values: list[float | None], settings: TrendSettings) -> Baseline | None:
+    """Median +- max(2 robust SD, the minimum half-width); None with too few days."""
+    known = np.array([v for v in values if v is not None], dtype=float)
+    if known.size < settings.baseline_min_days:
+        return None
+    median = float(np.median(known))
+    robust_sd = 1.4826 * float(np.median(np.abs(known - median)))
+    half = max(settings.baseline_sd_factor * robust_sd, settings.baseline_min_half_width_deg)
+    return Baseline(median, median - half, median + half, int(known.size))
+
+
+# ---------------------------------------------------------------- persistent finding
+
+
+@dataclass(frozen=True)
+class PersistentFinding:
+    side: str
+    sessions: int  # with a finding on this side
+    compared: int  # sessions where left and right could be compared
+    days: tuple[str, ...]
+    text: str
+
+
+def persistent_lr_finding(rows: list[SessionRow], settings: TrendSettings) -> PersistentFinding | None:
+    """A left/right finding on the same side in enough sessions, with professional guidance."""
+    compared = [r for r in rows if r.lr_available]
+    sides = [lr_finding_side(r, settings) for r in compared]
+    for side in ("left", "right"):
+        found = [r for r, s in zip(compared, sides) if s == side]
+        needed = max(settings.persistent_min_sessions, settings.persistent_min_share * len(compared))
+        if len(found) >= needed:
+            days = tuple(dict.fromkeys(r.day for r in found))
+            limit = found[0].asymmetry_deg
+            text = (f"In {len(found)} of {len(compared)} sessions the {side} side of the back sat further from its "
+                    f"own upright than the other side, by more than {limit:g} deg for long stretches. A one-sided "
+                    "pattern that persists across days is worth showing to a physiotherapist, ergonomist or your "
+                    "occupational-health team: bring this page. Ask about targeted exercise (strengthening the "
+                    "weaker side, stretching the tighter one) and look for loads carried or tools used on one side.")
+            return PersistentFinding(side, len(found), len(compared), days, text)
+    return None
+
+
+@dataclass(frozen=True)
+class Trends:
+    sessions: tuple[SessionRow, ...]
+    days: tuple[DayRow, ...]
+    lateral_baseline: Baseline | None
+    flexion_baseline: Baseline | None
+    finding: PersistentFinding | None
+    asymmetry_deg: float
+    settings: TrendSettings
+
+
+def build_trends(rows: list[SessionRow], settings: TrendSettings | None = None) -> Trends:
+    """Sessions sorted by start (undated ones last, by name), days, baselines and the flag."""
+    settings = settings or TrendSettings()
+    ordered = sorted(rows, key=lambda r: (r.started_at is None,
+                                          r.started_at.timestamp() if r.started_at else 0.0, r.source))
+    days = day_rows(ordered, settings)
+    return Trends(
+        sessions=tuple(ordered), days=tuple(days),
+        lateral_baseline=baseline([d.lateral_diff_mean_deg for d in days], settings),
+        flexion_baseline=baseline([d.flexion_diff_mean_deg for d in days], settings),
+        finding=persistent_lr_finding(ordered, settings),
+        asymmetry_deg=ordered[0].asymmetry_deg if ordered else 5.0, settings=settings)

@@ -1,0 +1,263 @@
+"""What the session report shows, taken from the analysis JSON (``AnalysisResult.to_json_dict``).
+
+Every number the report prints comes from the same dictionary ``backmon analyze --json`` writes,
+so the two can never disagree; each summary figure carries its JSON path (``summary/...``) and
+raw value into the HTML (``data-json`` / ``data-value``) where tests and other tools can check it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from processing.alerts import KINDS
+from processing.guidance import TOPICS
+from processing.report.formatting import TimeAxis, duration_text, minutes_text, number_text
+from processing.settings import Settings
+
+TOPIC_TITLES = {
+    "posture_correction": "Posture correction",
+    "rest_and_recovery": "Rest and recovery",
+    "exercise_therapy": "Exercise therapy",
+    "lifestyle_modifications": "Lifestyle and ergonomic changes",
+    "professional_guidance": "Professional guidance",
+}
+
+# One sentence per topic, after the management options of the article backmon builds on
+# (shared/article-musculoskeletal-imbalance.txt), in backmon's own words.
+TOPIC_ADVICE = {
+    "posture_correction": "Good posture in everyday work relieves strain and keeps both sides of the back in "
+                          "balance. Change the work as well as the body: bring it closer, higher, in front of you.",
+    "rest_and_recovery": "The back needs time to recover after strenuous work: short, real breaks spread through "
+                         "the day do more than one long rest at the end.",
+    "exercise_therapy": "Targeted exercises and stretches strengthen weak muscles and release tight ones; a "
+                        "physiotherapist can set a programme that fits you.",
+    "lifestyle_modifications": "An ergonomic set-up and varied postures avoid the positions that load the back; "
+                               "make switching between sitting, standing and walking easy.",
+    "professional_guidance": "Findings that persist or keep coming back are worth discussing with an ergonomist, "
+                             "physiotherapist or occupational-health professional. Bring this report.",
+}
+
+KIND_TITLES = {
+    "sustained_flexion": "Forward bend held too long",
+    "severe_flexion": "Deep forward bend held",
+    "sustained_lateral_bend": "Sideways lean held",
+    "lr_asymmetry": "Left and right differ",
+    "no_rest": "No real break",
+    "prolonged_static": "Same posture for too long",
+}
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One summary figure: its label, its text, and where it sits in the analysis JSON."""
+
+    label: str
+    text: str
+    key: str  # JSON path, parts joined by "/"
+    value: object  # the JSON value at ``key`` (for lists: their length, with ``count`` set)
+    note: str = ""
+    count: bool = False
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    number: int  # position in the analysis' alert list, 1-based (the figures use it too)
+    kind: str
+    title: str
+    severity: str
+    side: str
+    raised: str  # clock label of start_s
+    since: str
+    until: str
+    held: str
+    start_s: float
+    message: str
+    value: str
+    rule: str
+    guidance: str  # this group's topic's text for this alert
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    topic: str
+    title: str
+    advice: str
+    rows: tuple[AlertRow, ...]
+
+
+def lookup(data: dict, key: str):
+    """The value at a ``/``-joined JSON path (list indices as numbers)."""
+    value = data
+    for part in key.split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def _stat(data: dict, label: str, key: str, fmt, note: str = "") -> Stat:
+    value = lookup(data, key)
+    if isinstance(value, list):
+        return Stat(label, fmt(len(value)), key, len(value), note, count=True)
+    return Stat(label, fmt(value), key, value, note)
+
+
+def summary_stats(data: dict) -> list[Stat]:
+    """The figures at the top of the report, in reading order."""
+    s = data["summary"]
+    break_min = data["settings"]["activity"]["break_min_s"] / 60
+    lateral_note = (f"left {minutes_text(s['lateral_left_over_10_s'])}, "
+                    f"right {minutes_text(s['lateral_right_over_10_s'])}")
+    return [
+        _stat(data, "Recorded", "duration_s", duration_text),
+        _stat(data, "Analysed (worn, after calibration)", "summary/worn_s", duration_text),
+        _stat(data, "Bent 0-20 deg", "summary/flexion_zones_s/0-20", minutes_text),
+        _stat(data, "Bent 20-60 deg", "summary/flexion_zones_s/20-60", minutes_text),
+        _stat(data, "Bent over 60 deg", "summary/flexion_zones_s/>60", minutes_text),
+        _stat(data, "Below 0 deg (upright or leaning back)", "summary/flexion_zones_s/<0", minutes_text),
+        _stat(data, "Minutes bent over 30 deg", "summary/minutes_over_30", lambda v: number_text(v, 1, "min")),
+        _stat(data, "Minutes bent over 60 deg", "summary/minutes_over_60", lambda v: number_text(v, 1, "min")),
+        _stat(data, "Leaning sideways over 10 deg", "summary/lateral_over_10_s", minutes_text, lateral_note),
+        _stat(data, "Bends past 45 deg", "summary/bends_over_45", str),
+        _stat(data, "Bends per hour", "summary/bends_per_hour", lambda v: number_text(v, 0, "/ h")),
+        _stat(data, "Moving", "summary/moving_s", minutes_text),
+        _stat(data, "Still", "summary/still_s", minutes_text),
+        _stat(data, "Breaks", "summary/breaks", str, f"still for {break_min:g} min or more"),
+        _stat(data, "Alerts", "alerts", str),
+    ]
+
+
+def alert_kind_stats(data: dict) -> list[Stat]:
+    """Number of alerts of each kind (all kinds, zeros included)."""
+    return [_stat(data, KIND_TITLES.get(kind, kind), f"summary/alerts_by_kind/{kind}", str, kind)
+            for kind in KINDS if kind in data["summary"]["alerts_by_kind"]]
+
+
+def _alert_row(number: int, alert: dict, guidance: str, axis: TimeAxis) -> AlertRow:
+    end = alert["end_s"]
+    held = None if end is None else end - alert["since_s"]
+    return AlertRow(
+        number=number, kind=alert["kind"], title=KIND_TITLES.get(alert["kind"], alert["kind"]),
+        severity=alert["severity"], side=alert["side"],
+        raised=axis.label(alert["start_s"], seconds=True), since=axis.label(alert["since_s"], seconds=True),
+        until="still going at the end" if end is None else axis.label(end, seconds=True),
+        held=duration_text(held) if held is not None else "to the end",
+        start_s=alert["start_s"], message=alert["message"],
+        value=number_text(alert["value"], 1, alert["unit"]), rule=alert["rule"], guidance=guidance)
+
+
+def topic_groups(data: dict, axis: TimeAxis) -> list[TopicGroup]:
+    """Alerts grouped by guidance topic (an alert with two topics is in both groups)."""
+    groups = []
+    for topic in TOPICS:
+        rows = tuple(_alert_row(number, alert, g["text"], axis)
+                     for number, alert in enumerate(data["alerts"], start=1)
+                     for g in alert["guidance"] if g["topic"] == topic)
+        if rows:
+            groups.append(TopicGroup(topic, TOPIC_TITLES[topic], TOPIC_ADVICE[topic], rows))
+    return groups
+
+
+@dataclass(frozen=True)
+class SideQuality:
+    side: str
+    present: bool
+    samples: int
+    rate_hz: str
+    gaps: int
+    gap_total: str
+    longest_gap: str
+    gap_list: tuple[tuple[str, str, str], ...]  # (from, to, length), the first MAX_GAPS_LISTED
+    more_gaps: int
+
+
+MAX_GAPS_LISTED = 20
+
+
+def side_quality(data: dict, axis: TimeAxis) -> list[SideQuality]:
+    """Per-sensor samples, rate and gaps."""
+    out = []
+    for side, info in data["sides"].items():
+        gaps = info["gaps"]
+        lengths = [g["end_s"] - g["start_s"] for g in gaps]
+        listed = tuple((axis.label(g["start_s"], seconds=True), axis.label(g["end_s"], seconds=True),
+                        f"{g['end_s'] - g['start_s']:.1f} s") for g in gaps[:MAX_GAPS_LISTED])
+        out.append(SideQuality(side, info["present"], info["samples"], number_text(info["rate_hz"], 1, "Hz"),
+                               len(gaps), f"{sum(lengths):.1f} s", f"{max(lengths):.1f} s" if lengths else "—",
+                               listed, max(0, len(gaps) - MAX_GAPS_LISTED)))
+    return out
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    section: str
+    name: str
+    value: str
+    default: str
+    changed: bool
+
+
+def setting_rows(data: dict) -> list[SettingRow]:
+    """Every setting used, flagged where it differs from backmon's default."""
+    defaults = Settings().as_dict()
+    rows = []
+    for section, values in data["settings"].items():
+        for name, value in values.items():
+            default = defaults.get(section, {}).get(name)
+            rows.append(SettingRow(section, name, _setting_text(value), _setting_text(default), value != default))
+    return rows
+
+
+def _setting_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "—" if value is None else str(value)
+
+
+def finite(value):
+    """JSON has no NaN or infinity: None instead (what ``write_json`` writes)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    side: str
+    method: str
+    quality: str
+    note: str
+    neutral: str  # when, and how steady (deg)
+    bend: str  # when, how far, how far off a clean forward bend
+    mounting: str
+
+
+def calibration_rows(data: dict, axis: TimeAxis) -> list[CalibrationRow]:
+    """Calibration per side: method, quality 0..1 and what it rests on."""
+    rows = []
+    for side, c in data["calibration"]["sides"].items():
+        neutral = "—"
+        if c["neutral_s"]:
+            neutral = (f"{axis.label(c['neutral_s'][0], seconds=True)}-{axis.label(c['neutral_s'][1], seconds=True)}, "
+                       f"steady within {number_text(c['neutral_sd_deg'], 1, 'deg')}")
+        bend = "—"
+        if c["bend_s"]:
+            bend = (f"{axis.label(c['bend_s'][0], seconds=True)}-{axis.label(c['bend_s'][1], seconds=True)}, "
+                    f"{number_text(c['bend_deg'], 0, 'deg')} deep, {number_text(c['bend_off_plane_deg'], 1, 'deg')} "
+                    f"sideways wobble")
+        rows.append(CalibrationRow(side, c["method"], number_text(c["quality"], 2), c["note"], neutral, bend,
+                                   f"{number_text(c['mount_offset_deg'], 0, 'deg')} off nominal"))
+    return rows
+
+
+# Metadata keys that name the person, and that carry a free-text note, in the order tried.
+SUBJECT_KEYS = ("subject", "wearer", "person", "name")
+NOTE_KEYS = ("note", "notes")
+
+
+def first_key(metadata: dict, keys: tuple[str, ...]) -> str:
+    """The first of ``keys`` present in ``metadata`` (its value), or ``""``."""
+    return next((metadata[k] for k in keys if metadata.get(k)), "")

@@ -1,0 +1,97 @@
+"""Session CSV ``#`` lines and the header line (DESIGN.md, "Session CSV format v1")."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sensors.errors import SessionFileError
+from sensors.session.columns import FORMAT_ID, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from sensors.session.scanner import COMMENT, TEXT, Lines
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_SPAN_RE = re.compile(rf"\s*({_NUMBER})\s*[:-]\s*({_NUMBER})\s*")
+_META_RE = re.compile(r"#\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:(.*)", re.DOTALL)
+
+
+def parse_time_span(text: str) -> tuple[float, float]:
+    """Parse ``"START:END"`` or ``"START-END"`` (non-negative seconds) into (start_s, end_s)."""
+    match = _SPAN_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"time span {text!r} is not START:END in seconds (e.g. 0:30)")
+    start_s, end_s = float(match[1]), float(match[2])
+    if not (math.isfinite(start_s) and math.isfinite(end_s)) or end_s <= start_s:
+        raise ValueError(f"time span {text!r} must end after it starts")
+    return start_s, end_s
+
+
+@dataclass
+class Meta:
+    """What the ``#`` lines say, gathered over the whole file (metadata may come anywhere)."""
+
+    metadata: dict[str, str] = field(default_factory=dict)
+    marks: list[tuple[float, str]] = field(default_factory=list)
+    calibration: tuple[float, float] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def read(self, raw: bytes, lines: Lines, first_line: int, source: str) -> None:
+        """Read every ``# key: value`` line of a block; ``mark`` lines become marks."""
+        for index in np.flatnonzero(lines.kinds == COMMENT):
+            line_no = first_line + int(index)
+            text = raw[lines.starts[index]:lines.ends[index]].decode("utf-8", "replace").strip()
+            match = _META_RE.fullmatch(text)
+            if match is None:
+                continue  # a plain comment
+            key, value = match[1], match[2].strip()
+            if key == "mark":
+                self._add_mark(value, line_no)
+                continue
+            self.metadata[key] = value
+            if key == "format" and value != FORMAT_ID:
+                raise SessionFileError(source, f"unsupported format {value!r} (backmon reads "
+                                       f"{FORMAT_ID}); is this file from a newer backmon?", line=line_no)
+            if key == "calibration_s":
+                try:
+                    self.calibration = parse_time_span(value)
+                except ValueError as err:
+                    raise SessionFileError(source, f"calibration_s: {err}", line=line_no) from None
+
+    def _add_mark(self, value: str, line_no: int) -> None:
+        """``<time_s> <text>``: a mark without a usable time is dropped with a warning."""
+        time_text, text = (value.split(None, 1) + ["", ""])[:2]
+        try:
+            time_s = float(time_text)
+        except ValueError:
+            time_s = math.nan
+        if not math.isfinite(time_s):
+            self.warnings.append(f"line {line_no}: mark without a time in seconds ({value!r}); ignored")
+            return
+        self.marks.append((time_s, text.strip()))
+
+
+def find_header(raw: bytes, lines: Lines, first_line: int, source: str) -> tuple[int, list[str]] | None:
+    """The header's line index in this block and its column names (stripped), or None when
+    the block has no text line."""
+    text_lines = np.flatnonzero(lines.kinds == TEXT)
+    if text_lines.size == 0:
+        return None
+    index = int(text_lines[0])
+    line_no = first_line + index
+    try:
+        header = raw[lines.starts[index]:lines.ends[index]].decode("utf-8")
+    except UnicodeDecodeError:
+        raise SessionFileError(source, "the header is not UTF-8 text; is this a session CSV file?",
+                               line=line_no) from None
+    names = [name.strip() for name in header.split(",")]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        shown = ", ".join(n[:20] for n in names[:10]) + (", ..." if len(names) > 10 else "")
+        raise SessionFileError(source, f"missing column(s) {', '.join(missing)}; the header has: {shown}",
+                               line=line_no)
+    twice = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if names.count(c) > 1]
+    if twice:  # which one would be meant? (repeated columns that are not read do not matter)
+        raise SessionFileError(source, f"duplicate column(s) {', '.join(twice)} in the header", line=line_no)
+    return index, names

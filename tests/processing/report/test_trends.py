@@ -1,0 +1,168 @@
+"""Trends across sessions: days added up, the person's baseline, a persistent left/right finding
+flagged with professional guidance, a spreadsheet CSV that cannot run formulas, hostile text escaped."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+
+import numpy as np
+import pytest
+from markupsafe import escape
+
+from backmon.cli import main
+from processing import analyze_session
+from processing.report.spreadsheet import safe_cell
+from processing.report.trends import TrendSettings, baseline, build_trends, lr_finding_side, session_row
+from processing.report.trends_page import CSV_HEADER
+from sensors import scenarios
+from sensors.simulator import simulate
+
+SUBJECT = '=HYPERLINK("http://example.invalid","open me")'
+NOTE = "-2+3 <img src=x onerror=alert(1)>"
+TILT_DAYS = (1, 2, 4)  # the left side tilted 10 deg on these days of five
+
+
+@pytest.fixture(scope="module")
+def sims():
+    """A day with the left side tilted (an lr_asymmetry alert), and a day of normal work."""
+    tilt = simulate(scenarios.one_side_tilt(10, 140, side="left", seed=1, rate_hz=25))
+    normal = simulate(scenarios.normal_work(3, seed=2, rate_hz=25))
+    return {"tilt": tilt, "normal": normal}
+
+
+@pytest.fixture(scope="module")
+def analyses(sims):
+    return {name: analyze_session(sim.to_session()).to_json_dict() for name, sim in sims.items()}
+
+
+def dated(data: dict, day: int, hour: int = 8) -> dict:
+    data = copy.deepcopy(data)
+    data["metadata"]["started_at"] = f"2026-03-{day:02d}T{hour:02d}:00:00Z"
+    return data
+
+
+def rows_for(analyses, pattern: str):
+    """Session rows for days 1.. with T (tilted) or N (normal) per day."""
+    kinds = {"T": "tilt", "N": "normal"}
+    return [session_row(dated(analyses[kinds[c]], day), source=f"day{day}.csv") for day, c in enumerate(pattern, 1)]
+
+
+@pytest.fixture(scope="module")
+def trends_dir(sims, analyses, tmp_path_factory):
+    """Five days of sessions (CSV), one more session as analysis JSON, a file that is no session."""
+    root = tmp_path_factory.mktemp("trends")
+    sessions = root / "sessions"
+    sessions.mkdir()
+    for day in range(1, 6):
+        sim = sims["tilt"] if day in TILT_DAYS else sims["normal"]
+        sim.write(sessions / f"day{day}.csv", metadata={"started_at": f"2026-03-0{day}T08:00:00Z",
+                                                         "subject": SUBJECT, "note": NOTE})
+    (sessions / "day5-afternoon.json").write_text(json.dumps(dated(analyses["normal"], 5, hour=14)))
+    (sessions / "notes.csv").write_text("not a session\n")
+    out = root / "out"
+    assert main(["trends", str(sessions), "-o", str(out / "trends.html"), "--figures", str(out / "figures")]) == 0
+    return out
+
+
+def test_trends_command_writes_page_csv_and_figures(trends_dir, capsys):
+    page = (trends_dir / "trends.html").read_text(encoding="utf-8")
+    assert "6 sessions over 5 days" in page
+    for name in ("exposure", "lr_difference", "rates"):
+        assert (trends_dir / "figures" / f"{name}.png").stat().st_size > 10_000
+        assert f'id="figure-{name}"' in page
+    assert page.count('src="data:image/svg+xml;base64,') == 3
+    assert "notes.csv" in page and "Files left out" in page  # not a session: listed, not fatal
+    assert "<script" not in page and "default-src 'none'" in page
+
+
+def test_persistent_left_finding_is_flagged_with_professional_guidance(trends_dir):
+    page = (trends_dir / "trends.html").read_text(encoding="utf-8")
+    assert 'id="persistent-finding" data-side="left"' in page
+    assert "In 3 of 6 sessions the left side" in page and "physiotherapist" in page
+    assert "2026-03-01, 2026-03-02, 2026-03-04" in page
+
+
+def test_spreadsheet_csv_neutralises_formulas_and_keeps_numbers(trends_dir):
+    with open(trends_dir / "trends.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == CSV_HEADER and len(rows) == 7
+    for row in rows[1:]:
+        record = dict(zip(CSV_HEADER, row))
+        if record["source"].endswith(".csv"):
+            assert record["subject"] == "'" + SUBJECT and record["note"] == "'" + NOTE
+        for name in ("worn_min", "minutes_over_30", "alerts_per_hour", "lr_lateral_diff_mean_deg"):
+            float(record[name])  # numbers stay numbers
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@")), cell
+            if cell.startswith("-"):
+                float(cell)  # only a negative number may start with a minus
+    tilted = [dict(zip(CSV_HEADER, r)) for r in rows[1:] if r[2] in ("2026-03-01", "2026-03-02", "2026-03-04")]
+    assert all(r["lr_finding_side"] == "left" and r["alerts_lr_asymmetry"] == "1" for r in tilted)
+    assert all(float(r["lr_lateral_diff_mean_deg"]) > 5 for r in tilted)
+
+
+def test_hostile_metadata_is_escaped_in_the_trends_page(trends_dir):
+    page = (trends_dir / "trends.html").read_text(encoding="utf-8")
+    assert NOTE not in page and "<img src=x" not in page and escape(NOTE) in page
+    assert escape(SUBJECT) in page
+
+
+def test_safe_cell():
+    assert safe_cell("=1+2") == "'=1+2" and safe_cell("+1") == "'+1" and safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell("-3.5") == "'-3.5" and safe_cell("\t=1") == "'\t=1" and safe_cell("plain") == "plain"
+    assert safe_cell(-3.5) == -3.5 and safe_cell(np.int64(-2)) == -2 and safe_cell(np.float64(-0.5)) == -0.5
+    assert safe_cell(None) == "" and safe_cell(float("nan")) == "" and safe_cell(True) == 1
+
+
+def test_sessions_of_one_day_add_up(analyses):
+    rows = [session_row(dated(analyses["tilt"], 1, hour=8), source="a.csv"),
+            session_row(dated(analyses["normal"], 1, hour=14), source="b.csv")]
+    [day] = build_trends(rows).days
+    assert day.day == "2026-03-01" and day.sessions == 2
+    assert day.worn_s == pytest.approx(rows[0].worn_s + rows[1].worn_s)
+    assert day.alerts == 1 and day.alerts_per_hour == pytest.approx(1 / (day.worn_s / 3600))
+    assert day.bends == rows[1].bends_over_45 > 0
+    # The day's left/right difference weighs each session by the time both sides were compared.
+    expected = np.average([r.lateral_diff_mean_deg for r in rows], weights=[r.compared_s for r in rows])
+    assert day.lateral_diff_mean_deg == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("pattern, side", [("TTNTN", "left"), ("TTNNN", None), ("TTTNNNN", None),
+                                           ("TTTT", "left")])
+def test_a_finding_persists_in_three_sessions_and_half_of_them(analyses, pattern, side):
+    finding = build_trends(rows_for(analyses, pattern)).finding
+    assert (finding and finding.side) == side
+    if side:
+        assert finding.sessions == pattern.count("T") and "physiotherapist" in finding.text
+
+
+def test_single_session_finding_side(analyses):
+    tilt, normal = rows_for(analyses, "TN")
+    assert lr_finding_side(tilt, TrendSettings()) == "left" and lr_finding_side(normal, TrendSettings()) is None
+
+
+def test_baseline_is_the_median_and_a_robust_band():
+    settings = TrendSettings()
+    assert baseline([1.0, 2.0], settings) is None  # too few days
+    base = baseline([1.0, 2.0, 3.0, 4.0, 10.0], settings)
+    assert base.median_deg == 3.0 and base.days == 5
+    assert base.high_deg - 3.0 == pytest.approx(2 * 1.4826 * 1.0)  # MAD of (2, 1, 0, 1, 7) is 1
+    assert base.contains(4.0) and not base.contains(10.0)
+    assert baseline([0.0, 0.0, 0.0, None], settings).high_deg == settings.baseline_min_half_width_deg
+
+
+def test_undated_sessions_are_named_by_file_and_come_last(analyses):
+    undated = copy.deepcopy(analyses["normal"])
+    undated["metadata"].pop("started_at", None)
+    rows = [session_row(undated, source="/data/zz-shift.csv"), *rows_for(analyses, "N")]
+    trends = build_trends(rows)
+    assert [d.day for d in trends.days] == ["2026-03-01", "zz-shift"]
+
+
+def test_trends_without_usable_input_is_an_error(tmp_path, capsys):
+    (tmp_path / "junk.csv").write_text("nothing here\n")
+    assert main(["trends", str(tmp_path), "-o", str(tmp_path / "t.html")]) == 2
+    assert "no usable session" in capsys.readouterr().err
+    assert main(["trends", str(tmp_path / "missing")]) == 2

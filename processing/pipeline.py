@@ -306,9 +306,12 @@ def analyze_source(source: Source, *, settings: Settings | None = None,
     return engine.result(source, clock=clock, swapped=swap_sides)
 
 
-def analyze_session(session: Session, **options) -> AnalysisResult:
-    """Analyse a session in memory (options as for ``analyze_source``)."""
-    return analyze_source(from_session(session), **options)
+def analyze_session(session: Session, *, settings: Settings | None = None,
+                    calibration_window_s: tuple[float, float] | None = None, chunk_s: float = 300.0,
+                    swap_sides: bool = False, progress: Callable[[float], None] | None = None) -> AnalysisResult:
+    """Analyse a session in memory (the keywords as for ``analyze_source``)."""
+    return analyze_source(from_session(session), settings=settings, calibration_window_s=calibration_window_s,
+                          chunk_s=chunk_s, swap_sides=swap_sides, progress=progress)
 
 
 def swap(session: Session) -> Session:

@@ -26,6 +26,20 @@ BEND = ("Now bend forward slowly, about 40 degrees (3-4 s down), then come back 
 
 
 @dataclass(frozen=True)
+class CalibrationGuideSettings:
+    """How patient the guided calibration is (tests shorten ``attempt_s``)."""
+
+    # An attempt is accepted from this quality on (0-1: the worst side's calibration quality).
+    min_quality: float = 0.6
+    # Without a clear bend, another attempt starts after this long: twice the ~21 s protocol.
+    attempt_s: float = 45.0
+    # The window closes once every side has stood still this long after its bend.
+    settle_s: float = 2.0
+    # After this many attempts the best window found is used, and the user is told so.
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
 class GuideEvent:
     """Something to tell the wearer: kind is prompt, retry, done or gave_up."""
 
@@ -37,11 +51,9 @@ class GuideEvent:
 class CalibrationGuide:
     """Runs the calibration protocol over frames as they come; ``calibration`` once done."""
 
-    def __init__(self, plan: StreamPlan, settings: Settings, *, min_quality: float = 0.6,
-                 attempt_s: float = 45.0, settle_s: float = 2.0, max_attempts: int = 3) -> None:
-        self.plan, self.settings = plan, settings
-        self.min_quality, self.attempt_s, self.settle_s = min_quality, attempt_s, settle_s
-        self.max_attempts = max_attempts
+    def __init__(self, plan: StreamPlan, settings: Settings, *,
+                 guide_settings: CalibrationGuideSettings = CalibrationGuideSettings()) -> None:
+        self.plan, self.settings, self.guide_settings = plan, settings, guide_settings
         self.source = FrameSource(plan, settings)
         self.calibration: Calibration | None = None
         self.window_s: tuple[float, float] | None = None
@@ -91,13 +103,13 @@ class CalibrationGuide:
         trial = calibrate(frames, window_s=(self._start_s, last_s), frame_rate_hz=rate, settings=c)
         bends = [s.bend_s for s in trial.sides.values()]
         if len(trial.sides) == len(self.plan.sides) and all(bends):
-            end_s = max(b[1] for b in bends) + self.settle_s
+            end_s = max(b[1] for b in bends) + self.guide_settings.settle_s
             if last_s >= end_s:
                 window = (self._start_s, end_s)
                 final = calibrate(frames, window_s=window, frame_rate_hz=rate, settings=c)
                 return self._verdict(final, window, frames, last_s)
             return []  # a bend under way is waited for, whatever the attempt's time
-        if last_s - self._start_s >= self.attempt_s:
+        if last_s - self._start_s >= self.guide_settings.attempt_s:
             return self._retry("no clear forward bend was seen", frames, last_s)
         return []
 
@@ -106,14 +118,15 @@ class CalibrationGuide:
         quality = min(s.quality for s in calibration.sides.values())
         if self._best is None or quality > self._best[0]:
             self._best = (quality, calibration, window)
-        if quality >= self.min_quality and all(s.bend_s for s in calibration.sides.values()):
+        if quality >= self.guide_settings.min_quality and all(s.bend_s for s in calibration.sides.values()):
             self._accept(calibration, window)
             return [GuideEvent("done", f"Calibration done ({_qualities(calibration)}).", last_s)]
         reasons = "; ".join(f"{side}: {s.note}" for side, s in calibration.sides.items())
-        return self._retry(f"quality {quality:.2f} is below {self.min_quality:.2f} ({reasons})", frames, last_s)
+        return self._retry(f"quality {quality:.2f} is below {self.guide_settings.min_quality:.2f} ({reasons})",
+                           frames, last_s)
 
     def _retry(self, reason: str, frames: dict[str, CalibrationFrames], last_s: float) -> list[GuideEvent]:
-        if self.attempts >= self.max_attempts:
+        if self.attempts >= self.guide_settings.max_attempts:
             if self._best is None:
                 first_s = self.plan.start_s
                 window = (first_s, last_s)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backmon.live.calibration_guide import CalibrationGuide, GuideEvent
+from backmon.live.calibration_guide import CalibrationGuide, CalibrationGuideSettings, GuideEvent
 from processing.alerts import Alert
 from processing.align import measure_rate_hz
 from processing.pipeline import Engine, plan_stream
@@ -100,9 +100,9 @@ class LiveEngine:
     """Samples in (``push``), alerts out (``step``); one per session."""
 
     def __init__(self, settings: Settings, *, sides: tuple[str, ...] = SIDES, plan_after_s: float = PLAN_AFTER_S,
-                 guide_options: dict | None = None) -> None:
+                 guide_settings: CalibrationGuideSettings | None = None) -> None:
         self.settings, self.sides, self.plan_after_s = settings, tuple(sides), plan_after_s
-        self.guide_options = guide_options or {}
+        self.guide_settings = guide_settings or CalibrationGuideSettings()
         self.stores = {side: _SideStore() for side in self.sides}
         self.plan = None
         self.guide: CalibrationGuide | None = None
@@ -155,7 +155,7 @@ class LiveEngine:
         rates = {side: measure_rate_hz(t) for side, t in times.items()}
         start_s = min(float(t[0]) for t in times.values())
         self.plan = plan_stream(rates, start_s=start_s, settings=self.settings)
-        self.guide = CalibrationGuide(self.plan, self.settings, **self.guide_options)
+        self.guide = CalibrationGuide(self.plan, self.settings, guide_settings=self.guide_settings)
         for side in self.sides:
             t, values = self.stores[side].arrays()
             self.guide.push(side, t, values[:, :3], values[:, 3:])

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from backmon import __version__
+from backmon.live.calibration_guide import CalibrationGuideSettings
 from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, StatusView, render_status
 from processing.alerts import Alert
@@ -49,7 +50,7 @@ class MonitorOptions:
     status_every_s: float = 0.5
     scan_s: float = SCAN_S
     metadata: tuple[tuple[str, str], ...] = ()
-    guide_options: dict | None = None
+    guide_settings: CalibrationGuideSettings = field(default_factory=CalibrationGuideSettings)
 
 
 @dataclass
@@ -74,7 +75,7 @@ class LiveMonitor:
         scale = options.time_scale
         self.now_ns = (lambda: time.monotonic_ns()) if scale == 1.0 else (lambda: int(time.monotonic_ns() * scale))
         self.origin_ns = self.now_ns()
-        self.engine = LiveEngine(options.settings, guide_options=options.guide_options)
+        self.engine = LiveEngine(options.settings, guide_settings=options.guide_settings)
         self.links: dict[str, SensorLink] = {}
         self.streams: dict[str, SensorStream] = {}
         self.recorder: SessionRecorder | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backmon.live.calibration_guide import CalibrationGuideSettings
 from backmon.live.live_engine import LiveEngine
 from processing import Settings, analyze_session
 from sensors.ble.stream import SampleBlock
@@ -31,9 +32,9 @@ def _blocks(sim, *, start_right_s=0.8):
     return sorted(blocks, key=lambda b: b.arrival_s)
 
 
-def _run_live(sim, path, *, step_s=0.25, guide_options=None):
+def _run_live(sim, path, *, step_s=0.25, guide_settings=None):
     """Feed the engine and the recorder as the monitor does; return (engine, raised, events)."""
-    engine = LiveEngine(Settings(), guide_options=guide_options)
+    engine = LiveEngine(Settings(), guide_settings=guide_settings)
     recorder = SessionRecorder(path, metadata=[("started_at", "2026-01-05T08:00:00Z")])
     raised, events, next_step_s, newest, written = [], [], step_s, {}, False
     for block in _blocks(sim):
@@ -82,7 +83,8 @@ def test_calibration_is_repeated_when_no_bend_comes(tmp_path):
     segments = (Segment(30.0, label="still, no bend"),) + CALIBRATION_SEGMENTS + (
         Segment(70.0, flexion_deg=70.0, label="severe"), Segment(5.0))
     sim = simulate(Scenario(segments, calibration=False, seed=5, name="late_calibration"))
-    engine, raised, events = _run_live(sim, tmp_path / "live.csv", guide_options={"attempt_s": 20.0})
+    short_attempts = CalibrationGuideSettings(attempt_s=20.0)
+    engine, raised, events = _run_live(sim, tmp_path / "live.csv", guide_settings=short_attempts)
     kinds = [e.kind for e in events]
     assert kinds[:3] == ["prompt", "prompt", "retry"] and kinds[-1] == "done"
     window = engine.calibration_window_s
@@ -94,7 +96,8 @@ def test_calibration_is_repeated_when_no_bend_comes(tmp_path):
 
 def test_without_any_bend_the_best_window_is_used_and_said(tmp_path):
     sim = simulate(Scenario((Segment(80.0, label="still"),), calibration=False, seed=6))
-    engine, _, events = _run_live(sim, tmp_path / "live.csv", guide_options={"attempt_s": 20.0, "max_attempts": 2})
+    two_short_attempts = CalibrationGuideSettings(attempt_s=20.0, max_attempts=2)
+    engine, _, events = _run_live(sim, tmp_path / "live.csv", guide_settings=two_short_attempts)
     assert [e.kind for e in events][-1] == "gave_up"
     assert engine.phase == "monitoring"
     offline = analyze_session(read_session(tmp_path / "live.csv"))

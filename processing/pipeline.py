@@ -10,10 +10,7 @@ recorded file in large slices. Both end in the same ``AnalysisResult``.
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,18 +45,11 @@ from processing.summary import summarise
 from sensors.errors import BackmonError
 from sensors.limits import MAX_SPAN_S
 from sensors.samples import SIDES, Session
+from sensors.standing_thread import StandingThread
 
 PARALLEL_SAMPLES = 10_000  # grid points per step from which the two sides run on two threads
 RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
-_SIDE_THREAD = ThreadPoolExecutor(1, thread_name_prefix="backmon-side")
-
-
-def _new_side_thread() -> None:  # a forked worker inherits the pool but not its thread
-    global _SIDE_THREAD
-    _SIDE_THREAD = ThreadPoolExecutor(1, thread_name_prefix="backmon-side")
-
-
-os.register_at_fork(after_in_child=_new_side_thread)
+_SIDE_THREAD = StandingThread("backmon-side")  # the right side's steps while this thread runs the left's
 
 
 @dataclass(frozen=True)
@@ -312,14 +302,6 @@ def analyze_session(session: Session, *, settings: Settings | None = None,
     """Analyse a session in memory (the keywords as for ``analyze_source``)."""
     return analyze_source(from_session(session), settings=settings, calibration_window_s=calibration_window_s,
                           chunk_s=chunk_s, swap_sides=swap_sides, progress=progress)
-
-
-def swap(session: Session) -> Session:
-    """Left and right exchanged (for sensors worn on the wrong sides)."""
-    def relabel(samples, side):
-        return None if samples is None else dataclasses.replace(samples, side=side)
-
-    return dataclasses.replace(session, left=relabel(session.right, "left"), right=relabel(session.left, "right"))
 
 
 def analyze_file(path, *, settings: Settings | None = None, calibration_window_s: tuple[float, float] | None = None,

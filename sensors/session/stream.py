@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,17 +23,10 @@ from sensors.session.dialect import header_line, normalise_dialect
 from sensors.session.meta import Meta, find_header
 from sensors.session.rows import Rows, SideOrder
 from sensors.session.scanner import COLUMNS, COMMENT, data_lines, read_slow_lines, split_lines
+from sensors.standing_thread import StandingThread
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block
-_SCANNER = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")  # scans the block ahead
-
-
-def _new_scanner() -> None:  # a forked worker inherits the pool but not its thread
-    global _SCANNER
-    _SCANNER = ThreadPoolExecutor(1, thread_name_prefix="backmon-scan")
-
-
-os.register_at_fork(after_in_child=_new_scanner)
+_SCANNER = StandingThread("backmon-scan")  # scans the block ahead
 _BOM = b"\xef\xbb\xbf"
 # Columns of a block's values (sensors.session.scanner.COLUMNS).
 _TIME, _DEVICE_TIME, _SEQ = COLUMNS.index("time_s"), COLUMNS.index("device_time_s"), COLUMNS.index("seq")

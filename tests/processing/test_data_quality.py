@@ -8,7 +8,7 @@ import pytest
 from processing import analyze_session
 from processing.clock_sync import estimate_clock
 from processing.input.sources import from_session
-from processing.pipeline import swap
+from processing.pipeline import analyze_source
 from processing.settings import settings_from_dict
 from sensors import scenarios
 from sensors.samples import SideSamples
@@ -23,9 +23,10 @@ def work_session():
 def test_sides_as_labelled_and_swapped(work_session):
     labelled = analyze_session(work_session).data_quality.sides
     assert labelled.verdict == "as_labelled" and 0.08 < labelled.separation_m < 0.14  # true: 0.12 m
-    swapped = analyze_session(swap(work_session)).data_quality.sides
+    worn_swapped = from_session(work_session).swapped()  # the sensors worn on the wrong sides
+    swapped = analyze_source(worn_swapped).data_quality.sides
     assert swapped.verdict == "swapped" and "--swap-sides" in swapped.note
-    fixed = analyze_session(swap(work_session), swap_sides=True)
+    fixed = analyze_source(worn_swapped, swap_sides=True)
     assert fixed.data_quality.sides.verdict == "as_labelled" and fixed.data_quality.swapped_on_request
     assert fixed.to_json_dict()["data_quality"]["sides"]["swapped_on_request"] is True
 

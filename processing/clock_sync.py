@@ -20,6 +20,13 @@ from processing.input.sources import Reader, Source
 from processing.settings import ClockSettings
 
 GRID_HZ = 50.0  # |gyro| is compared at this rate; peaks are refined to a fraction of a step
+# A window counts only with this much data on both sides (and the grid is never drawn across
+# more than MAX_BRIDGE_S without samples): 30 s holds several movements to line up.
+MIN_SHARED_S = 30.0
+MAX_BRIDGE_S = 1.0
+# Sensor clocks are good to tens of ppm (firmware_notes/clocks.md); a fitted drift beyond this is
+# a fit to something other than two clocks (damaged time stamps) and is never applied.
+MAX_DRIFT_PPM = 1000.0
 
 
 @dataclass(frozen=True)
@@ -96,19 +103,35 @@ def estimate_clock(source: Source, settings: ClockSettings = ClockSettings()) ->
     centres, lags = [], []
     for start in starts:
         grid = np.arange(start, min(start + settings.window_s, t1), 1.0 / GRID_HZ)
-        if grid.size < GRID_HZ * 30:
+        if grid.size < GRID_HZ * MIN_SHARED_S:
             continue
         predicted, search = _predict(centres, lags, start, settings)
         # The right window is widened so any lag within the search fits inside it.
         wide = np.arange(grid[0] - pad, grid[-1] + pad, 1.0 / GRID_HZ)
-        on_grid = np.interp(grid, *tracks["left"].around(grid[0], grid[-1]), left=0.0, right=0.0)
-        lag, corr = _window_lag(np.interp(wide, grid, on_grid, left=0.0, right=0.0),
-                                np.interp(wide, *tracks["right"].around(wide[0], wide[-1]), left=0.0, right=0.0),
-                                predicted, search)
+        on_grid, left_seen = _on_grid(grid, *tracks["left"].around(grid[0], grid[-1]))
+        on_wide, right_seen = _on_grid(wide, *tracks["right"].around(wide[0], wide[-1]))
+        if min(left_seen, right_seen) < MIN_SHARED_S:
+            continue  # mostly a gap on one side: nothing shared to compare
+        lag, corr = _window_lag(np.interp(wide, grid, on_grid, left=0.0, right=0.0), on_wide, predicted, search)
         if corr >= settings.min_correlation:
             centres.append(float(grid.mean()))
             lags.append(lag)
     return _fit(np.array(centres), np.array(lags), t0, t1, starts.size, settings)
+
+
+def _on_grid(grid: np.ndarray, time_s: np.ndarray, rate_dps: np.ndarray) -> tuple[np.ndarray, float]:
+    """|gyro| on the grid, zero where the side has no sample within MAX_BRIDGE_S (a gap is not a
+    straight line between its two ends: a lone row hours after the rest would otherwise draw a
+    ramp that both sides share and "prove" a drift), and the seconds of the grid it covers."""
+    values = np.interp(grid, time_s, rate_dps, left=0.0, right=0.0)
+    if time_s.size == 0:
+        return values, 0.0
+    after = np.minimum(np.searchsorted(time_s, grid), time_s.size - 1)
+    before = np.maximum(after - 1, 0)
+    nearest_s = np.minimum(np.abs(grid - time_s[before]), np.abs(time_s[after] - grid))
+    covered = nearest_s <= MAX_BRIDGE_S
+    values[~covered] = 0.0
+    return values, float(np.count_nonzero(covered)) / GRID_HZ
 
 
 def _predict(centres: list[float], lags: list[float], at_s: float, settings: ClockSettings) -> tuple[float, float]:
@@ -131,9 +154,11 @@ def _fit(centres: np.ndarray, lags: np.ndarray, t0: float, t1: float, total: int
         slope, intercept = np.polyfit(centres - t0, lags, 1)
         offset, drift = float(intercept), float(slope * 1e6)
     worst = max(abs(offset), abs(offset + drift * 1e-6 * (t1 - t0)))
-    corrected = worst > settings.min_error_s
-    note = (f"right clock {offset:+.3f} s from the left at the start, drifting {drift:+.0f} ppm; "
-            + ("corrected" if corrected else "too small to matter, left as recorded"))
+    believable = abs(drift) <= MAX_DRIFT_PPM
+    corrected = believable and worst > settings.min_error_s
+    verdict = ("corrected" if corrected else "too small to matter, left as recorded") if believable else \
+        f"beyond the {MAX_DRIFT_PPM:.0f} ppm any sensor clock drifts: not measured, left as recorded"
+    note = f"right clock {offset:+.3f} s from the left at the start, drifting {drift:+.0f} ppm; {verdict}"
     return ClockSync(offset, drift, t0, int(lags.size), total, corrected, note)
 
 

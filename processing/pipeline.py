@@ -43,7 +43,7 @@ from processing.settings import Settings
 from processing.side_check import SideCheckEstimator, unavailable
 from processing.summary import summarise
 from sensors.errors import BackmonError
-from sensors.limits import MAX_SPAN_S
+from sensors.limits import MAX_SPAN_S, MEASURED_RATE_HZ
 from sensors.samples import SIDES, Session
 from sensors.standing_thread import StandingThread
 
@@ -239,6 +239,11 @@ def plan_for_source(source: Source, settings: Settings) -> StreamPlan:
                            f"{MAX_SPAN_S / 3600:.0f} can be analysed at once (is a time stamp wrong?)")
     reader = source.reader()
     rates = {side: measure_rate_hz(_first_times(reader, side)) for side in source.sides}
+    low_hz, high_hz = MEASURED_RATE_HZ
+    for side, rate_hz in rates.items():
+        if not low_hz <= rate_hz <= high_hz:
+            raise BackmonError(f"{source.info.source}: the {side} side's samples come at {rate_hz:.3g} Hz, outside the "
+                               f"{low_hz:g}-{high_hz:g} Hz a sensor streams at (is time_s in seconds, and undamaged?)")
     return plan_stream(rates, start_s=source.start_s, settings=settings)
 
 

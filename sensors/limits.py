@@ -9,3 +9,7 @@ ACCEL_LIMIT_G = 1000.0  # high-g impact accelerometers reach ±400 g
 GYRO_LIMIT_DPS = 100_000.0  # MEMS gyroscopes reach ±4000-5000 °/s
 MAX_SPAN_S = 48 * 3600.0  # a session is at most two days: a work shift and the night around it
 RATE_LIMITS_HZ = (1.0, 10_000.0)  # DESIGN.md: 10-1000 Hz; outside this, time_s is in wrong units
+# DESIGN.md: nominal rates 10-1000 Hz, measured 9-1100 Hz accepted (sensor clocks run a little off).
+# Checked on the rate the analysis measures: times so large that float64 cannot resolve a sample
+# period (1e15 s: steps of 0.125 s) pass the reader's wide limits but not this.
+MEASURED_RATE_HZ = (9.0, 1100.0)

@@ -24,7 +24,7 @@ import numpy as np
 from processing.alerts import KINDS
 from processing.report.formatting import parse_started_at
 from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
-from processing.result import SCHEMA
+from processing.schemas import check_analysis
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,17 @@ def _started_at(data: dict) -> datetime | None:
 
 
 def read_analysis_json(path: str | os.PathLike) -> dict:
-    """An analysis JSON file; ValueError when it is not one."""
+    """An analysis JSON file checked against its schema; ValueError saying why when it is not one."""
     with open(path, encoding="utf-8") as handle:
         try:
             data = json.load(handle)
         except json.JSONDecodeError as err:
             raise ValueError(f"not JSON ({err.msg}, line {err.lineno})") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise ValueError(f"not a backmon analysis (schema {SCHEMA} expected)")
+        except UnicodeDecodeError:
+            raise ValueError("not JSON (not UTF-8 text)") from None
+        except RecursionError:
+            raise ValueError("not an analysis (nested too deeply to read)") from None
+    check_analysis(data)
     return data
 
 

@@ -1,7 +1,11 @@
-"""Every tunable number of the analysis, with the source of its default.
+"""Every tunable number of the analysis, with the source of its default and its allowed range.
 
 Settings are frozen dataclasses with units in their names; ``load_settings`` overlays a TOML
 file (``--config``) on the defaults and refuses unknown keys so a typo cannot pass silently.
+Each field is declared with ``within(default, ...)``: the range a value must lie in (finite,
+positive where zero would divide or stall, with maxima that keep memory and time bounded);
+rules between fields are each section's ``rules()``. A value outside is one error naming
+``section.key``, the value and the range (processing/settings_check.py).
 """
 
 from __future__ import annotations
@@ -11,125 +15,149 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from processing.settings_check import Checked, SettingsError, within
 from sensors.errors import BackmonError
+from sensors.limits import MAX_SPAN_S
+
+DAY_S = 86_400.0  # the longest hold, cooldown or time constant that can mean anything in a shift
 
 
 @dataclass(frozen=True)
-class AlignSettings:
+class AlignSettings(Checked, section="align"):
     # Interpolate across at most a few missing samples; anything longer is a gap (issue brief).
-    max_interpolated_samples: int = 3
-    # Analysis frames: everything after orientation runs at 10 Hz (the timeline's rate, DESIGN.md).
-    frame_rate_hz: float = 10.0
+    max_interpolated_samples: int = within(3, ge=0, le=100)
+    # Analysis frames: everything after orientation runs at 10 Hz (the timeline's rate, DESIGN.md);
+    # frames faster than the slowest sensor (9 Hz measured) would only repeat samples.
+    frame_rate_hz: float = within(10.0, ge=0.5, le=10.0)
 
 
 @dataclass(frozen=True)
-class FusionSettings:
+class FusionSettings(Checked, section="fusion"):
     # x-io Fusion defaults (REFERENCES.md): gain 0.5, recovery trigger 5 s. Its rejection is 10 deg
     # on the accelerometer's direction; backmon corrects with the raw specific force (unbiased over
     # walking, see orientation.py), where a 10 deg cut skews the mean by several degrees in
     # simulated walking, so only larger transients (20 deg) are rejected.
-    gain: float = 0.5
-    accel_rejection_deg: float = 20.0
-    recovery_trigger_s: float = 5.0
+    gain: float = within(0.5, gt=0, le=10)
+    accel_rejection_deg: float = within(20.0, gt=0, le=180)
+    recovery_trigger_s: float = within(5.0, ge=0, le=3600)
     # Fusion's start-up: a high gain that ramps down, so the first seconds converge quickly.
-    initial_gain: float = 10.0
-    initialisation_s: float = 3.0
+    initial_gain: float = within(10.0, ge=0, le=1000)
+    initialisation_s: float = within(3.0, ge=0, le=600)
     # Gyroscope bias: still below ~3 deg/s (x-io Fusion "offset" algorithm), learnt over ~5 s.
-    still_gyro_dps: float = 3.0
-    still_time_s: float = 1.0
-    bias_time_constant_s: float = 5.0
+    still_gyro_dps: float = within(3.0, gt=0, le=100)
+    still_time_s: float = within(1.0, ge=0, le=600)
+    bias_time_constant_s: float = within(5.0, gt=0, le=DAY_S)
     # Slow integral correction of the bias from the gravity error (Mahony-type), 1/s.
-    bias_integral_gain: float = 0.02
+    bias_integral_gain: float = within(0.02, ge=0, le=10)
     # Light low-pass of the accelerometer before fusion; capped at a fraction of the rate.
-    accel_cutoff_hz: float = 15.0
+    accel_cutoff_hz: float = within(15.0, gt=0, le=1000)
     # Cut-offs never above this fraction of the sample rate (REFERENCES.md: Nyquist at low rates).
-    max_cutoff_fraction: float = 0.4
+    max_cutoff_fraction: float = within(0.4, gt=0, lt=0.5)
 
 
 @dataclass(frozen=True)
-class CalibrationSettings:
+class CalibrationSettings(Checked, section="calibration"):
     # Neutral: the first still stretch of at least this long; still = gyro below 3 deg/s.
-    neutral_min_s: float = 2.0
-    still_gyro_dps: float = 3.0
+    neutral_min_s: float = within(2.0, ge=0.5, le=600)
+    still_gyro_dps: float = within(3.0, gt=0, le=100)
     # A usable forward bend moves gravity at least this far from neutral.
-    bend_min_deg: float = 20.0
+    bend_min_deg: float = within(20.0, gt=0, le=90)
     # The calibration bend: the way down within this long, and the way back within this long.
-    bend_max_s: float = 15.0
+    bend_max_s: float = within(15.0, ge=1, le=600)
     # Automatic search looks this far into the session for neutral + bend.
-    auto_search_s: float = 600.0
+    auto_search_s: float = within(600.0, gt=0, le=MAX_SPAN_S)
     # Automatic: a neutral counts when "up" is within this of the sensor's usual "up" while
     # still (sitting or lying stretches are passed over) ...
-    auto_upright_max_deg: float = 45.0
+    auto_upright_max_deg: float = within(45.0, gt=0, le=180)
     # ... and the protocol's bend follows it within this long ...
-    auto_bend_within_s: float = 30.0
+    auto_bend_within_s: float = within(30.0, gt=0, le=MAX_SPAN_S)
     # ... in a direction within this of the nominal forward bend.
-    auto_bend_max_off_nominal_deg: float = 60.0
+    auto_bend_max_off_nominal_deg: float = within(60.0, gt=0, le=180)
 
 
 @dataclass(frozen=True)
-class ActivitySettings:
+class ActivitySettings(Checked, section="activity"):
     # Acti4/ActiPASS: moving when the SD of 5 Hz low-passed acceleration over 2 s exceeds 0.1 g.
-    lowpass_hz: float = 5.0
-    window_s: float = 2.0
-    moving_sd_g: float = 0.1
+    # (A window is held in memory per side: at most 10 minutes.)
+    lowpass_hz: float = within(5.0, gt=0, le=1000)
+    window_s: float = within(2.0, gt=0, le=600)
+    moving_sd_g: float = within(0.1, gt=0, le=16)
     # Trunk rotation fast enough to count as movement even when the accelerometer is quiet
     # (slow work bends); well above the ~3 deg/s still limit of x-io Fusion.
-    moving_gyro_dps: float = 10.0
+    moving_gyro_dps: float = within(10.0, gt=0, le=2000)
     # Bends: start above 45 deg, end below 30 deg (Acti4 / ActiMotus).
-    bend_start_deg: float = 45.0
-    bend_end_deg: float = 30.0
+    bend_start_deg: float = within(45.0, gt=0, le=180)
+    bend_end_deg: float = within(30.0, ge=0, le=180)
     # A break: this long without movement (HSE / Cornell: 5-10 min per hour of work).
-    break_min_s: float = 300.0
+    break_min_s: float = within(300.0, gt=0, le=DAY_S)
     # Twisting events: turning about the spine faster than this, and far enough.
-    twist_rate_dps: float = 20.0
-    twist_min_deg: float = 20.0
+    twist_rate_dps: float = within(20.0, gt=0, le=2000)
+    twist_min_deg: float = within(20.0, gt=0, le=360)
+
+    def rules(self):
+        yield (self.bend_end_deg < self.bend_start_deg,
+               f"bend_end_deg ({self.bend_end_deg:g}) must be below bend_start_deg ({self.bend_start_deg:g})")
 
 
 @dataclass(frozen=True)
-class AlertSettings:
+class AlertSettings(Checked, section="alerts"):
     # ISO 11226: 20-60 deg acceptable only up to a holding time; 3 deg hysteresis (DESIGN.md).
-    flexion_low_deg: float = 20.0
-    flexion_high_deg: float = 60.0
-    hysteresis_deg: float = 3.0
+    flexion_low_deg: float = within(20.0, gt=0, le=180)
+    flexion_high_deg: float = within(60.0, gt=0, le=180)
+    hysteresis_deg: float = within(3.0, ge=0, le=45)
     # Public linearisation of ISO 11226's curve (ErgoCapture staticPosture.ts):
     # limit_s = 240 - 4.5 * (angle - 20).
-    holding_time_at_low_s: float = 240.0
-    holding_time_slope_s_per_deg: float = 4.5
+    holding_time_at_low_s: float = within(240.0, gt=0, le=DAY_S)
+    holding_time_slope_s_per_deg: float = within(4.5, ge=0, le=3600)
     # EN 1005-4: a posture held 4 s or more is static.
-    severe_hold_s: float = 4.0
+    severe_hold_s: float = within(4.0, ge=0, le=DAY_S)
     # ISO 11226 / EN 1005-4: lateral bend beyond 10 deg held is not recommended.
-    lateral_deg: float = 10.0
-    lateral_hold_s: float = 60.0
+    lateral_deg: float = within(10.0, gt=0, le=90)
+    lateral_hold_s: float = within(60.0, ge=0, le=DAY_S)
     # No validated threshold exists for two paraspinal sensors (REFERENCES.md); DESIGN.md default.
-    asymmetry_deg: float = 5.0
-    asymmetry_hysteresis_deg: float = 1.0
-    asymmetry_hold_s: float = 120.0
+    asymmetry_deg: float = within(5.0, gt=0, le=90)
+    asymmetry_hysteresis_deg: float = within(1.0, ge=0, le=45)
+    asymmetry_hold_s: float = within(120.0, ge=0, le=DAY_S)
     # HSE: a 5-10 min break after 50-60 min of continuous work.
-    no_rest_s: float = 3600.0
+    no_rest_s: float = within(3600.0, gt=0, le=MAX_SPAN_S)
     # Cornell (Hedge): change posture every 20-30 min.
-    static_s: float = 1800.0
-    static_band_deg: float = 5.0
+    static_s: float = within(1800.0, gt=0, le=MAX_SPAN_S)
+    static_band_deg: float = within(5.0, gt=0, le=90)
     # No nagging: the same kind waits for its condition to end plus this (DESIGN.md).
-    cooldown_s: float = 300.0
+    cooldown_s: float = within(300.0, ge=0, le=DAY_S)
     # A condition lasting this many times its limit is critical (DESIGN.md).
-    critical_factor: float = 2.0
+    critical_factor: float = within(2.0, ge=1, le=100)
     # The same kind this many times in one session is a recurring finding: professional guidance.
-    recurring_count: int = 3
+    recurring_count: int = within(3, ge=1, le=1000)
+
+    def rules(self):
+        yield (self.flexion_low_deg < self.flexion_high_deg,
+               f"flexion_low_deg ({self.flexion_low_deg:g}) must be below flexion_high_deg ({self.flexion_high_deg:g})")
+        yield (self.hysteresis_deg < self.flexion_low_deg,
+               f"hysteresis_deg ({self.hysteresis_deg:g}) must be below flexion_low_deg ({self.flexion_low_deg:g})")
+        yield (self.asymmetry_hysteresis_deg < self.asymmetry_deg,
+               f"asymmetry_hysteresis_deg ({self.asymmetry_hysteresis_deg:g}) must be below asymmetry_deg "
+               f"({self.asymmetry_deg:g})")
 
 
 @dataclass(frozen=True)
-class ClockSettings:
+class ClockSettings(Checked, section="clock"):
     """Offset and drift between the two sensors' clocks, found from shared turning."""
 
-    window_s: float = 300.0
+    # A window needs 30 s of data on both sides (clock_sync.MIN_SHARED_S) and is held in memory.
+    window_s: float = within(300.0, ge=30, le=3600)
     # The first window searches this far either way; later ones follow the fitted line.
-    coarse_search_s: float = 30.0
-    fine_search_s: float = 1.0
+    coarse_search_s: float = within(30.0, gt=0, le=600)
+    fine_search_s: float = within(1.0, gt=0, le=60)
     # A window counts when the normalised cross-correlation peak reaches this.
-    min_correlation: float = 0.5
+    min_correlation: float = within(0.5, gt=0, le=1)
     # Correct only when the clocks disagree by more than this somewhere in the session: frames
     # are 0.1 s, and a few tens of ms is below what any rule can see.
-    min_error_s: float = 0.02
+    min_error_s: float = within(0.02, ge=0, le=60)
+
+    def rules(self):
+        yield (self.fine_search_s <= self.coarse_search_s,
+               f"fine_search_s ({self.fine_search_s:g}) must not exceed coarse_search_s ({self.coarse_search_s:g})")
 
 
 @dataclass(frozen=True)
@@ -154,6 +182,8 @@ def load_settings(path: str | Path | None) -> Settings:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise BackmonError(f"{path}: config file not found") from None
+    except UnicodeDecodeError:
+        raise BackmonError(f"{path}: not a TOML file (not UTF-8 text)") from None
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise BackmonError(f"{path}: not a readable TOML file ({err})") from None
     return settings_from_dict(data, source=str(path))
@@ -174,14 +204,11 @@ def settings_from_dict(data: dict, *, source: str = "config") -> Settings:
 
 def _overlay(section, values: dict, where: str):
     known = {f.name: f for f in dataclasses.fields(section)}
-    changes = {}
-    for key, value in values.items():
+    for key in values:
         if key not in known:
             raise BackmonError(f"{where} unknown setting '{key}' (known: {', '.join(known)})")
-        default = getattr(section, key)
-        if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise BackmonError(f"{where} '{key}' must be a number, got {value!r}")
-        if value < 0:
-            raise BackmonError(f"{where} '{key}' must not be negative, got {value}")
-        changes[key] = type(default)(value)
-    return dataclasses.replace(section, **changes)
+    # Types, ranges and the rules between fields are checked as the section is built.
+    try:
+        return dataclasses.replace(section, **values)
+    except SettingsError as err:
+        raise SettingsError(f"{where.split(': [')[0]}: {err}") from None

@@ -25,9 +25,10 @@ from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, render_status
 from processing import Settings
 from sensors import scenarios
+from sensors.ble.link import LinkState
 from sensors.ble.stream import SensorStream
 from sensors.profiles import PROFILES, backmon, movesense, witmotion
-from sensors.samples import ImuSample
+from sensors.samples import SIDES, ImuSample
 from sensors.session.recorder import SessionRecorder
 from sensors.simulator import simulate
 
@@ -55,13 +56,13 @@ def notifications(profile: str, side_samples, rate_hz: float) -> list[tuple[floa
 def run(profile: str, rate_hz: float, minutes: float) -> None:
     scenario = scenarios.normal_work(minutes, rate_hz=rate_hz)
     sim = simulate(scenario)
-    events = sorted([(arrival, side, data) for side in ("left", "right")
+    events = sorted([(arrival, side, data) for side in SIDES
                      for arrival, data in notifications(profile, getattr(sim, side), rate_hz)])
     settings = Settings()
     warm_up(settings)
-    streams = {side: SensorStream(side, PROFILES[profile], rate_hz=rate_hz) for side in ("left", "right")}
+    streams = {side: SensorStream(side, PROFILES[profile], rate_hz=rate_hz) for side in SIDES}
     engine = LiveEngine(settings)
-    links = {side: LinkStatus("sensor", "connected", "87 %") for side in ("left", "right")}
+    links = {side: LinkStatus("sensor", LinkState.CONNECTED, "87 %") for side in SIDES}
     screen = io.StringIO()
     with tempfile.TemporaryDirectory() as tmp:
         recorder = SessionRecorder(Path(tmp) / "bench.csv", metadata=[("started_at", "bench")])

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-KINDS = ("sustained_flexion", "severe_flexion", "sustained_lateral_bend", "lr_asymmetry", "no_rest",
-         "prolonged_static")
+from sensors.samples import Side
+
+
+class AlertKind(StrEnum):
+    """What an alert is about (DESIGN.md's table; listed everywhere in this order)."""
+
+    SUSTAINED_FLEXION = "sustained_flexion"
+    SEVERE_FLEXION = "severe_flexion"
+    SUSTAINED_LATERAL_BEND = "sustained_lateral_bend"
+    LR_ASYMMETRY = "lr_asymmetry"
+    NO_REST = "no_rest"
+    PROLONGED_STATIC = "prolonged_static"
+
+
+class Severity(StrEnum):
+    """Every alert is raised as a warning; one whose condition lasts long enough becomes critical."""
+
+    WARNING = "warning"
+    CRITICAL = "critical"
 
 
 @dataclass(frozen=True)
@@ -21,11 +39,11 @@ class Alert:
     Open alerts are updated in place (end_s, severity) until their condition ends.
     """
 
-    kind: str
+    kind: AlertKind
     start_s: float
     since_s: float
-    side: str  # "left" | "right" | "both"
-    severity: str  # "warning" | "critical"
+    side: Side
+    severity: Severity
     value: float
     unit: str
     message: str
@@ -40,7 +58,7 @@ class Alert:
         """The condition ended at ``end_s``: a condition held for twice its limit is critical."""
         self.end_s = end_s
         if (end_s - self.since_s) >= critical_factor * self.limit_s:
-            self.severity = "critical"
+            self.severity = Severity.CRITICAL
 
     def to_json(self) -> dict:
         return {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.frame_table import FrameTable
+from sensors.samples import SIDES, Side
 
 # Below this mean intensity (g) the two sides are "both still" and their ratio means nothing.
 INTENSITY_FLOOR_G = 0.01
@@ -54,14 +55,14 @@ def one_sidedness(left: float, right: float) -> float | None:
 
 
 def compare_sides(t: FrameTable, *, frame_s: float, lateral_deg: float, asymmetry_deg: float,
-                  twists_left: int, twists_right: int, sides_present: tuple[str, ...]) -> LeftRight:
+                  twists_left: int, twists_right: int, sides_present: tuple[Side, ...]) -> LeftRight:
     both = ~np.isnan(t.lr_flexion_diff_deg)
     lateral = t.trunk_lateral_deg
     lean_left = float(np.sum(lateral > lateral_deg) * frame_s)
     lean_right = float(np.sum(lateral < -lateral_deg) * frame_s)
     twist = one_sidedness(float(twists_left), float(twists_right))
     if len(sides_present) < 2 or not both.any():
-        missing = [s for s in ("left", "right") if s not in sides_present]
+        missing = [s for s in SIDES if s not in sides_present]
         why = f"the {missing[0]} sensor is missing" if missing else "the two sensors never overlapped in time"
         return LeftRight(False, 0.0, None, None, None, None, 0.0, None, None,
                          one_sidedness(lean_left, lean_right), twist,

@@ -17,6 +17,7 @@ from processing.clock_sync import ClockSync
 from processing.episodes import runs
 from processing.input.saturation import SaturationWatch
 from processing.side_check import SideCheck
+from sensors.samples import SIDES
 
 # Common full-scale ranges; readings stuck at the largest magnitude seen, at or near one of
 # these, are clipped (MEMS IMUs offer 2/4/8/16 g and 125-2000 deg/s; WitMotion 16 g, 2000 deg/s).
@@ -95,7 +96,7 @@ def mounting_notes(calibration: Calibration) -> dict[str, str]:
 def saturation(peaks: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
     """Sides and sensors whose largest reading repeats at or near a common full-scale range."""
     found = {}
-    for side in ("left", "right"):
+    for side in SIDES:
         hits = {}
         for what, ranges in (("accelerometer", ACCEL_RANGES_G), ("gyroscope", GYRO_RANGES_DPS)):
             top = peaks.get(side, {}).get(what)

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from processing.alerts import Alert
+from processing.alerts import Alert, AlertKind, Severity
 from processing.episodes import EpisodeTracker
 from processing.frame_table import FrameTable
 from processing.guidance import guidance_for
 from processing.settings import AlertSettings
+from sensors.samples import Side
 
 
 class AlertCounter:
     """Occurrences per kind in a session (for recurring findings), shared by all detectors."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.counts: dict[AlertKind, int] = {}
 
-    def next(self, kind: str) -> int:
+    def next(self, kind: AlertKind) -> int:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         return self.counts[kind]
 
@@ -32,7 +33,7 @@ class AlertCounter:
 class EpisodeDetector:
     """Base: subclasses define masks, the per-frame values averaged over an episode, the limit."""
 
-    kind = ""
+    kind: AlertKind
     unit = "deg"
 
     def __init__(self, settings: AlertSettings, counter: AlertCounter) -> None:
@@ -91,7 +92,7 @@ class EpisodeDetector:
     def _raise(self, time_s: float, since_s: float, means: np.ndarray, limit_s: float) -> Alert:
         value, side, message, rule = self.describe(means, time_s - since_s, limit_s)
         occurrence = self.counter.next(self.kind)
-        alert = Alert(self.kind, float(time_s), float(since_s), side, "warning", value, self.unit, message, rule,
+        alert = Alert(self.kind, float(time_s), float(since_s), side, Severity.WARNING, value, self.unit, message, rule,
                       limit_s, occurrence=occurrence,
                       guidance=guidance_for(self.kind, side=side, value=value, duration_s=time_s - since_s,
                                             occurrence=occurrence, recurring_count=self.settings.recurring_count))
@@ -107,7 +108,7 @@ class EpisodeDetector:
 
 
 class SustainedFlexion(EpisodeDetector):
-    kind = "sustained_flexion"
+    kind = AlertKind.SUSTAINED_FLEXION
 
     def masks(self, t):
         s, f = self.settings, t.trunk_flexion_deg
@@ -125,14 +126,14 @@ class SustainedFlexion(EpisodeDetector):
 
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
-        return angle, "both", (f"Trunk bent forward {angle:.0f} deg on average for {held_s:.0f} s, longer than "
+        return angle, Side.BOTH, (f"Trunk bent forward {angle:.0f} deg on average for {held_s:.0f} s, longer than "
                                f"the {limit_s:.0f} s acceptable at that angle."), \
             (f"ISO 11226: {self.settings.flexion_low_deg:g}-{self.settings.flexion_high_deg:g} deg trunk flexion "
              "held beyond its maximum holding time")
 
 
 class SevereFlexion(EpisodeDetector):
-    kind = "severe_flexion"
+    kind = AlertKind.SEVERE_FLEXION
 
     def masks(self, t):
         s, f = self.settings, t.trunk_flexion_deg
@@ -148,17 +149,17 @@ class SevereFlexion(EpisodeDetector):
         angle = float(means[0])
         high, hold = self.settings.flexion_high_deg, self.settings.severe_hold_s
         text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {held_s:.0f} s."
-        return angle, "both", text, \
+        return angle, Side.BOTH, text, \
             f"EN 1005-4 / ISO 11226: flexion above {high:g} deg held {hold:g} s or more (static)"
 
     def _raise(self, *args) -> Alert:
         alert = super()._raise(*args)
-        alert.severity = "critical"
+        alert.severity = Severity.CRITICAL
         return alert
 
 
 class SustainedLateralBend(EpisodeDetector):
-    kind = "sustained_lateral_bend"
+    kind = AlertKind.SUSTAINED_LATERAL_BEND
 
     def masks(self, t):
         s, lat = self.settings, np.abs(t.trunk_lateral_deg)
@@ -173,12 +174,12 @@ class SustainedLateralBend(EpisodeDetector):
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
         way = "left" if angle > 0 else "right"
-        return angle, "both", f"Trunk leaning {abs(angle):.0f} deg to the {way} for {held_s:.0f} s.", \
+        return angle, Side.BOTH, f"Trunk leaning {abs(angle):.0f} deg to the {way} for {held_s:.0f} s.", \
             f"ISO 11226 / EN 1005-4: lateral bend beyond {self.settings.lateral_deg:g} deg held {limit_s:g} s"
 
 
 class LeftRightAsymmetry(EpisodeDetector):
-    kind = "lr_asymmetry"
+    kind = AlertKind.LR_ASYMMETRY
 
     def masks(self, t):
         s = self.settings
@@ -196,7 +197,7 @@ class LeftRightAsymmetry(EpisodeDetector):
         lateral = abs(means[1]) >= abs(means[0])
         diff = float(means[1] if lateral else means[0])
         left, right = (means[4], means[5]) if lateral else (means[2], means[3])
-        side = "left" if abs(left) >= abs(right) else "right"
+        side = Side.LEFT if abs(left) >= abs(right) else Side.RIGHT
         what = "sideways tilt" if lateral else "forward tilt"
         message = (f"Left and right differ by {abs(diff):.1f} deg in {what} (left minus right {diff:+.1f} deg) "
                    f"for {held_s:.0f} s; the {side} side is further from its neutral.")

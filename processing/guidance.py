@@ -8,7 +8,8 @@ persist or recur. The advice is practical and never a diagnosis.
 
 from __future__ import annotations
 
-from processing.alerts import Guidance
+from processing.alerts import AlertKind, Guidance
+from sensors.samples import Side
 
 NOT_MEDICAL_ADVICE = (
     "backmon measures posture and movement; it does not diagnose anything and its advice is not "
@@ -19,25 +20,25 @@ TOPICS = ("posture_correction", "rest_and_recovery", "exercise_therapy", "lifest
           "professional_guidance")
 
 _TEXT = {
-    ("sustained_flexion", "posture_correction"): (
+    (AlertKind.SUSTAINED_FLEXION, "posture_correction"): (
         "Straighten up now and let your back rest upright for a few breaths. Bring the work closer "
         "or higher (raise the surface, use a stool or kneel) so you do not have to stay bent over."),
-    ("severe_flexion", "posture_correction"): (
+    (AlertKind.SEVERE_FLEXION, "posture_correction"): (
         "You were bent far forward and held it. Come up slowly; next time bend your knees and hips, "
         "keep the load close to your body, and avoid pausing at the bottom of a deep bend."),
-    ("sustained_lateral_bend", "posture_correction"): (
+    (AlertKind.SUSTAINED_LATERAL_BEND, "posture_correction"): (
         "You have been leaning to the {direction} for a while. Stand evenly on both feet, centre your "
         "trunk over your hips, and move the work or tool so it sits in front of you instead of to one side."),
-    ("lr_asymmetry", "posture_correction"): (
+    (AlertKind.LR_ASYMMETRY, "posture_correction"): (
         "The {side} side of your back has been held further from its neutral than the other. Check "
         "for a raised shoulder, a load carried on one side, or a twisted stance, and even them out."),
-    ("lr_asymmetry", "exercise_therapy"): (
+    (AlertKind.LR_ASYMMETRY, "exercise_therapy"): (
         "If this one-sidedness shows up day after day, regular targeted exercise helps: strengthen the "
         "weaker side and stretch the tight side, ideally with a programme set by a physiotherapist."),
-    ("no_rest", "rest_and_recovery"): (
+    (AlertKind.NO_REST, "rest_and_recovery"): (
         "You have worked for {minutes:.0f} minutes without a real break. Take 5 to 10 minutes now: "
         "stop, sit or walk gently, and let your back recover before the next block of work."),
-    ("prolonged_static", "lifestyle_modifications"): (
+    (AlertKind.PROLONGED_STATIC, "lifestyle_modifications"): (
         "You have held almost the same posture for {minutes:.0f} minutes. Change position: stand up, "
         "walk a few steps or alternate sitting and standing; set up your workstation so switching is easy."),
 }
@@ -47,16 +48,16 @@ _PROFESSIONAL = (
     "an ergonomist, physiotherapist or your occupational-health team, together with this report.")
 
 KIND_TOPICS = {
-    "sustained_flexion": ("posture_correction",),
-    "severe_flexion": ("posture_correction",),
-    "sustained_lateral_bend": ("posture_correction",),
-    "lr_asymmetry": ("posture_correction", "exercise_therapy"),
-    "no_rest": ("rest_and_recovery",),
-    "prolonged_static": ("lifestyle_modifications",),
+    AlertKind.SUSTAINED_FLEXION: ("posture_correction",),
+    AlertKind.SEVERE_FLEXION: ("posture_correction",),
+    AlertKind.SUSTAINED_LATERAL_BEND: ("posture_correction",),
+    AlertKind.LR_ASYMMETRY: ("posture_correction", "exercise_therapy"),
+    AlertKind.NO_REST: ("rest_and_recovery",),
+    AlertKind.PROLONGED_STATIC: ("lifestyle_modifications",),
 }
 
 
-def guidance_for(kind: str, *, side: str, value: float, duration_s: float, occurrence: int,
+def guidance_for(kind: AlertKind, *, side: Side, value: float, duration_s: float, occurrence: int,
                  recurring_count: int) -> tuple[Guidance, ...]:
     """Guidance for an alert; a recurring finding also points to professional guidance."""
     fields = {

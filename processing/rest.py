@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.alerts import Alert
+from processing.alerts import Alert, AlertKind, Severity
 from processing.detectors import AlertCounter
 from processing.episodes import runs
 from processing.frame_table import FrameTable
 from processing.guidance import guidance_for
 from processing.settings import AlertSettings
+from sensors.samples import Side
 
 
 @dataclass
@@ -28,17 +29,17 @@ class Break:
     end_s: float | None = None
 
 
-def _new_alert(kind: str, counter: AlertCounter, settings: AlertSettings, *, time_s: float, since_s: float,
+def _new_alert(kind: AlertKind, counter: AlertCounter, settings: AlertSettings, *, time_s: float, since_s: float,
                limit_s: float, value: float, unit: str, message: str, rule: str) -> Alert:
     occurrence = counter.next(kind)
-    guidance = guidance_for(kind, side="both", value=value, duration_s=time_s - since_s, occurrence=occurrence,
+    guidance = guidance_for(kind, side=Side.BOTH, value=value, duration_s=time_s - since_s, occurrence=occurrence,
                             recurring_count=settings.recurring_count)
-    return Alert(kind, float(time_s), float(since_s), "both", "warning", value, unit, message, rule, limit_s,
+    return Alert(kind, float(time_s), float(since_s), Side.BOTH, Severity.WARNING, value, unit, message, rule, limit_s,
                  guidance=guidance, occurrence=occurrence)
 
 
 class NoRestDetector:
-    kind = "no_rest"
+    kind = AlertKind.NO_REST
 
     def __init__(self, settings: AlertSettings, counter: AlertCounter, *, break_min_s: float,
                  start_s: float) -> None:
@@ -99,7 +100,7 @@ class NoRestDetector:
 
 
 class ProlongedStaticDetector:
-    kind = "prolonged_static"
+    kind = AlertKind.PROLONGED_STATIC
 
     def __init__(self, settings: AlertSettings, counter: AlertCounter) -> None:
         self.settings, self.counter = settings, counter

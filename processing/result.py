@@ -14,7 +14,7 @@ from processing.frame_table import FrameTable
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.settings import Settings
 from processing.summary import Summary
-from sensors.samples import Mark
+from sensors.samples import Mark, Side, TimeBase
 
 SCHEMA = "backmon.analysis/1"
 
@@ -32,9 +32,9 @@ class SideInfo:
 @dataclass(frozen=True)
 class AnalysisResult:
     source: str
-    time_base: str
+    time_base: TimeBase
     duration_s: float
-    sides: dict[str, SideInfo]
+    sides: dict[Side, SideInfo]
     grid_rate_hz: float
     calibration: Calibration
     summary: Summary

@@ -20,6 +20,7 @@ import numpy as np
 
 from processing.calibration import Calibration
 from processing.frames import SideFrames
+from sensors.samples import SIDES, Side
 
 STANDARD_GRAVITY = 9.80665  # m/s^2 per g
 
@@ -49,11 +50,11 @@ class SideCheckEstimator:
         self._sxy = self._sxx = self._syy = 0.0
         self._n = 0
 
-    def update(self, frames: dict[str, SideFrames], calibration: Calibration) -> None:
-        if not {"left", "right"} <= frames.keys() <= calibration.sides.keys() | frames.keys():
+    def update(self, frames: dict[Side, SideFrames], calibration: Calibration) -> None:
+        if not set(SIDES) <= frames.keys() <= calibration.sides.keys() | frames.keys():
             return
         lin, w = {}, {}
-        for side in ("left", "right"):
+        for side in SIDES:
             f, rot = frames[side], calibration.sides[side].rotation
             lin[side] = _linear_accel_g(f.accel_sum_g, f.count, f.gravity) @ rot.T * STANDARD_GRAVITY
             w[side] = np.radians(f.gyro_dps @ rot.T)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.alerts import KINDS, Alert
+from processing.alerts import Alert, AlertKind
 from processing.comparison import LeftRight, compare_sides
 from processing.episodes import count_episodes
 from processing.frame_table import FrameTable
@@ -41,7 +41,7 @@ class Summary:
     twists_right: int
     twist_events: tuple[TwistEvent, ...]
     left_right: LeftRight
-    alerts_by_kind: dict[str, int]
+    alerts_by_kind: dict[AlertKind, int]
 
 
 def _seconds(mask: np.ndarray, frame_s: float) -> float:
@@ -80,7 +80,7 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         left_right=compare_sides(t, frame_s=frame_s, lateral_deg=a.lateral_deg, asymmetry_deg=a.asymmetry_deg,
                                  twists_left=left_twists, twists_right=len(twists) - left_twists,
                                  sides_present=sides_present),
-        alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in KINDS},
+        alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in AlertKind},
     )
 
 

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import StrEnum
 
 import numpy as np
 
-SIDES: tuple[str, str] = ("left", "right")
-Side = Literal["left", "right"]
-TimeBase = Literal["relative", "epoch"]
+
+class Side(StrEnum):
+    """Where a sensor is worn; an alert about the trunk as a whole is on ``BOTH`` sides."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
+SIDES: tuple[Side, Side] = (Side.LEFT, Side.RIGHT)  # the sensors, in the order they are listed everywhere
+
+
+class TimeBase(StrEnum):
+    """What a session's ``time_s`` counts: seconds from its start, or Unix epoch seconds. The
+    readers decide it (above ``EPOCH_THRESHOLD_S`` is epoch); every Session carries it."""
+
+    RELATIVE = "relative"
+    EPOCH = "epoch"
+
 
 # A time_s above this is taken as Unix epoch seconds (1e9 s is September 2001; no session is
 # 31 years long). DESIGN.md: metadata times below it count from the first sample.
@@ -74,15 +90,15 @@ class Session:
     source: str
     left: SideSamples | None
     right: SideSamples | None
-    time_base: TimeBase = "relative"
+    time_base: TimeBase = TimeBase.RELATIVE
     metadata: dict[str, str] = field(default_factory=dict)
     marks: tuple[Mark, ...] = ()
     calibration_window_s: tuple[float, float] | None = None
     skipped_rows: int = 0
     warnings: tuple[str, ...] = ()
 
-    def side(self, side: str) -> SideSamples | None:
-        return self.left if side == "left" else self.right
+    def side(self, side: Side) -> SideSamples | None:
+        return self.left if side == Side.LEFT else self.right
 
     @property
     def start_s(self) -> float:

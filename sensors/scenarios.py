@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from sensors.samples import SIDES, Side
+
 if TYPE_CHECKING:  # scipy loads in ~0.5 s; the CLI lists the scenarios without it
     from scipy.spatial.transform import Rotation
 
@@ -117,12 +119,12 @@ class SensorModel:
 
         return Rotation.from_rotvec(self.mount_rotvec_deg, degrees=True)
 
-    def lever_arm(self, side: str) -> np.ndarray:
+    def lever_arm(self, side: Side) -> np.ndarray:
         """Pivot-to-sensor vector in metres, trunk frame."""
         if self.lever_arm_m is not None:
             return np.asarray(self.lever_arm_m, dtype=float)
         up, left, back = LEVER_ARM_LEFT_M
-        return np.array([up, left if side == "left" else -left, back])
+        return np.array([up, left if side == Side.LEFT else -left, back])
 
 
 @dataclass(frozen=True)
@@ -183,12 +185,12 @@ def lateral_lean(angle_deg: float = 15.0, hold_s: float = 180.0, *, seed: int = 
                      mount_deg, left, right)
 
 
-def one_side_tilt(extra_deg: float = 10.0, hold_s: float = 300.0, side: str = "left", *,
+def one_side_tilt(extra_deg: float = 10.0, hold_s: float = 300.0, side: Side = Side.LEFT, *,
                   seed: int = 0, rate_hz: float = 100.0, mount_deg: float = 0.0,
                   left: SensorModel | None = None,
                   right: SensorModel | None = None) -> Scenario:
     """Trunk upright while one side's segment tilts laterally by extra_deg, for hold_s."""
-    if side not in ("left", "right"):
+    if side not in SIDES:
         raise ValueError(f"side must be left or right, got {side!r}")
     held = Segment(hold_s + 2.0, sway_deg=0.3, label=f"{side} side tilted {extra_deg:g} deg",
                    **{f"{side}_extra_lateral_deg": extra_deg})
@@ -252,12 +254,12 @@ def mixed_accuracy(*, seed: int = 0, rate_hz: float = 100.0, mount_deg: float = 
     return _scenario("mixed_accuracy", segments, seed, rate_hz, mount_deg, left, right)
 
 
-def dropout(side: str = "left", start_s: float = 60.0, duration_s: float = 3.0, *,
+def dropout(side: Side = Side.LEFT, start_s: float = 60.0, duration_s: float = 3.0, *,
             seed: int = 0, rate_hz: float = 100.0, mount_deg: float = 0.0,
             left: SensorModel | None = None, right: SensorModel | None = None) -> Scenario:
     """About 3 min of light work with a radio dropout of one side: no samples of that side
     written in [start_s, start_s + duration_s) on its file time axis (session start = 0)."""
-    if side not in ("left", "right"):
+    if side not in SIDES:
         raise ValueError(f"side must be left or right, got {side!r}")
     segments = (
         Segment(30.0, label="upright"),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensors.samples import Mark, Session, SideSamples
+from sensors.samples import SIDES, Mark, Session, Side, SideSamples
 from sensors.scenarios import CALIBRATION_SEGMENTS, Scenario, Segment, SensorModel
 
 __all__ = ["CALIBRATION_SEGMENTS", "Scenario", "Segment", "SensorModel", "Simulated", "simulate",
@@ -49,7 +49,7 @@ _CHANNELS = ("twist_deg", "flexion_deg", "lateral_deg", "left_extra_flexion_deg"
              "left_extra_lateral_deg", "right_extra_flexion_deg", "right_extra_lateral_deg",
              "activity", "sway_deg")
 _HEADING, _FLEXION, _LATERAL, _ACTIVITY, _SWAY = 0, 1, 2, 7, 8
-_EXTRA = {"left": (3, 4), "right": (5, 6)}
+_EXTRA = {Side.LEFT: (3, 4), Side.RIGHT: (5, 6)}
 
 
 # ---------------------------------------------------------------- quaternion arrays (4, n)
@@ -183,7 +183,7 @@ class Motion:
         lateral = ch[_LATERAL] + act * WALK_LATERAL_DEG * np.sin(stride + 0.3) + sway * _sway(t, 1)
         return heading, flexion, lateral
 
-    def kinematics(self, t: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def kinematics(self, t: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(R_trunk, R_side) as quaternions (4, n) and the pelvis position (3, n) in metres."""
         ch = self.channels(t)
         heading, flexion, lateral = self._trunk_deg(t, ch)
@@ -274,17 +274,17 @@ class Simulated:
     calibration_window_s: tuple[float, float] | None
     metadata: dict[str, str]
 
-    def true_time_s(self, side: str) -> np.ndarray:
+    def true_time_s(self, side: Side) -> np.ndarray:
         """True times (s) of the samples of `side`, aligned with that side's SideSamples."""
-        return self.left_true_time_s if side == "left" else self.right_true_time_s
+        return self.left_true_time_s if side == Side.LEFT else self.right_true_time_s
 
     def truth(self, time_s: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
         """True (flexion_deg, lateral_deg) at true times time_s; side: left, right or trunk."""
         t = np.atleast_1d(np.asarray(time_s, dtype=float))
         if side == "trunk":
-            (fl, ll), (fr, lr) = self.truth(t, "left"), self.truth(t, "right")
+            (fl, ll), (fr, lr) = self.truth(t, Side.LEFT), self.truth(t, Side.RIGHT)
             return 0.5 * (fl + fr), 0.5 * (ll + lr)
-        if side not in ("left", "right"):
+        if side not in SIDES:
             raise ValueError(f"side must be left, right or trunk, got {side!r}")
         return angles_from_quat(self.motion.kinematics(t, side)[1])
 
@@ -335,9 +335,9 @@ def simulate(scenario: Scenario) -> Simulated:
     segments = (CALIBRATION_SEGMENTS if scenario.calibration else ()) + tuple(scenario.segments)
     motion = compile_motion(segments, rng=np.random.default_rng(timeline_seed),
                             step_hz=scenario.step_hz)
-    left, left_true = _simulate_side(motion, scenario.left, "left",
+    left, left_true = _simulate_side(motion, scenario.left, Side.LEFT,
                                      np.random.default_rng(left_seed))
-    right, right_true = _simulate_side(motion, scenario.right, "right",
+    right, right_true = _simulate_side(motion, scenario.right, Side.RIGHT,
                                        np.random.default_rng(right_seed))
     window = None
     if scenario.calibration:
@@ -356,7 +356,7 @@ def simulate(scenario: Scenario) -> Simulated:
     return Simulated(scenario, motion, left, right, left_true, right_true, window, metadata)
 
 
-def _simulate_side(motion: Motion, model: SensorModel, side: str,
+def _simulate_side(motion: Motion, model: SensorModel, side: Side,
                    rng: np.random.Generator) -> tuple[SideSamples, np.ndarray]:
     """Sample one sensor; returns its samples and the true time of each."""
     k = np.arange(int(np.floor(motion.duration_s * model.rate_hz + 1e-9)) + 1)
@@ -388,7 +388,7 @@ def _stamps(true_s: np.ndarray, model: SensorModel, rng: np.random.Generator) ->
     return stamps
 
 
-def ideal_imu(motion: Motion, model: SensorModel, side: str,
+def ideal_imu(motion: Motion, model: SensorModel, side: Side,
               time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Noise-free (accel_g, gyro_dps), each (n, 3) in the sensor frame, at true times time_s."""
     mount = model.mount.as_quat(scalar_first=True)[:, None]

@@ -24,13 +24,13 @@ from processing.result import AnalysisResult
 from processing.settings import Settings
 from sensors.ble.discovery import battery_text
 from sensors.ble.errors import SameSensorTwice, SensorSilent, UnknownProfile
-from sensors.ble.link import RECONNECTED, SCAN_S, SensorLink, find_sensor
+from sensors.ble.link import RECONNECTED, SCAN_S, LinkState, SensorLink, find_sensor
 from sensors.ble.stream import SensorStream
 from sensors.ble.transport import Radio
 from sensors.profiles import PROFILES, profile_for_name
+from sensors.samples import SIDES
 from sensors.session.recorder import SessionRecorder
 
-SIDES = ("left", "right")
 MAX_WAIT_S = 1.0  # the engine never waits longer than this for a side that sends nothing
 
 
@@ -191,7 +191,7 @@ class LiveMonitor:
         for side, stream in self.streams.items():
             link = self.links[side]
             fresh = link.last_data_ns is not None and (self.now_ns() - link.last_data_ns) * 1e-9 < MAX_WAIT_S
-            if link.state == "connected" and fresh and stream.last_time_s is not None:
+            if link.state == LinkState.CONNECTED and fresh and stream.last_time_s is not None:
                 newest.append(stream.last_time_s)
         return max(min(newest, default=now_s), now_s - MAX_WAIT_S)
 
@@ -241,7 +241,7 @@ class LiveMonitor:
         links = {}
         for side, link in self.links.items():
             gap = None
-            if link.state != "connected" and link.last_data_ns is not None:
+            if link.state != LinkState.CONNECTED and link.last_data_ns is not None:
                 gap = (self.now_ns() - link.last_data_ns) * 1e-9
             links[side] = LinkStatus(link.name, link.state, link.battery, gap)
         return render_status(now_s=now_s, phase=self.engine.phase, angles=self.engine.angles, links=links,

@@ -14,6 +14,8 @@ from typing import TextIO
 
 from backmon.live.live_engine import LiveAngles
 from processing.alerts import Alert
+from sensors.ble.link import LinkState
+from sensors.samples import SIDES, Side
 
 PLAIN_EVERY_S = 10.0  # status lines when the output is not a terminal
 BELL = "\a"
@@ -21,10 +23,10 @@ BELL = "\a"
 
 @dataclass(frozen=True)
 class LinkStatus:
-    """One sensor's link, as data: state is connecting, connected, reconnecting, silent or stopped."""
+    """One sensor's link, as data."""
 
     name: str
-    state: str
+    state: LinkState
     battery: str | None = None  # "87 %" or "3.90 V"
     gap_s: float | None = None  # how long no data have come (while not connected)
 
@@ -38,13 +40,13 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[str, LinkStatus],
+def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[Side, LinkStatus],
                   activity_since_s: float | None, alerts: int, tracking_only: bool) -> list[str]:
     """The status block's lines: angles per side (deg, relative to calibration), L-R, links."""
     mode = "tracking only (no alerts)" if tracking_only else f"alerts so far: {alerts}"
     head = f"backmon monitor  {_clock(now_s)}  {phase}  {mode}"
     lines = [head, "         flexion  lateral   link                 battery"]
-    for side in ("left", "right"):
+    for side in SIDES:
         link = links.get(side)
         state = "-" if link is None else link.state + (f" {link.gap_s:.0f} s" if link.gap_s else "")
         battery = (link.battery if link and link.battery else "?")
@@ -69,7 +71,7 @@ def render_plain(lines: list[str]) -> str:
 
 def render_alert(alert: Alert) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
-    where = "" if alert.side == "both" else f" ({alert.side} side)"
+    where = "" if alert.side == Side.BOTH else f" ({alert.side} side)"
     kind = alert.kind.replace("_", " ")
     lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s)} {kind}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from sensors.samples import TimeBase
+
 # Tick steps for time axes, seconds: from 10 s up to 4 h.
 _TICK_STEPS_S = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
 
@@ -35,8 +37,8 @@ class TimeAxis:
     wall_start: datetime | None  # wall-clock time at x = 0, when known
 
     @classmethod
-    def for_session(cls, *, time_base: str, first_s: float, started_at: str | None) -> "TimeAxis":
-        if time_base == "epoch":
+    def for_session(cls, *, time_base: TimeBase, first_s: float, started_at: str | None) -> "TimeAxis":
+        if time_base == TimeBase.EPOCH:
             return cls(first_s, datetime.fromtimestamp(first_s, timezone.utc))
         return cls(0.0, parse_started_at(started_at))
 

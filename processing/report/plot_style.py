@@ -16,6 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
+from processing.alerts import Severity
 from processing.report.formatting import TimeAxis
 
 # Okabe-Ito colours: told apart by colour-blind readers, and in grey print.
@@ -31,7 +32,7 @@ BREAK = "#56B4E9"
 NO_DATA = "#999999"
 WARNING = "#E69F00"
 CRITICAL = "#B00020"
-SEVERITY_COLOURS = {"warning": WARNING, "critical": CRITICAL}
+SEVERITY_COLOURS = {Severity.WARNING: WARNING, Severity.CRITICAL: CRITICAL}
 
 FIG_WIDTH_IN = 10.0
 # Time plots share these margins (figure fractions) so their time axes line up on the page.

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from processing.alerts import Alert
+from processing.alerts import Alert, AlertKind
 from processing.episodes import hysteresis, runs
 from processing.frame_table import FrameTable
 from processing.report import plot_style as style
@@ -26,13 +26,14 @@ from processing.report.formatting import TimeAxis
 from processing.report.plot_style import format_time_axis, message, styled
 from processing.result import AnalysisResult
 from processing.settings import ActivitySettings
+from sensors.samples import Side
 
 FIGURE_NAMES = ("timeline", "lr_difference", "activity", "zones", "bends_per_hour")
 # Heights (axes fraction) for alert numbers in the timeline's alerts row, and how far apart
 # (share of the time axis) two numbers must be to share a height.
 LABEL_LEVELS = (0.62, 0.9, 1.18)
 LABEL_GAP = 0.015
-REST_KINDS = ("no_rest", "prolonged_static")
+REST_KINDS = (AlertKind.NO_REST, AlertKind.PROLONGED_STATIC)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _alerts_row(ax, span: Span, alerts: tuple[Alert, ...]) -> None:
                 clip_on=False)
 
 
-def _alert_lines(axes, span: Span, alerts: tuple[Alert, ...], *, kinds: tuple[str, ...] | None) -> None:
+def _alert_lines(axes, span: Span, alerts: tuple[Alert, ...], *, kinds: tuple[AlertKind, ...] | None) -> None:
     for alert in alerts:
         if kinds is None or alert.kind in kinds:
             colour = style.SEVERITY_COLOURS.get(alert.severity, style.WARNING)
@@ -195,7 +196,8 @@ def _alert_lines(axes, span: Span, alerts: tuple[Alert, ...], *, kinds: tuple[st
                 ax.axvline(float(span.axis.x(alert.start_s)), color=colour, lw=0.7, ls=":")
 
 
-def _numbered_marks(ax, span: Span, alerts: tuple[Alert, ...], kinds: tuple[str, ...], *, y: float = 1.02) -> None:
+def _numbered_marks(ax, span: Span, alerts: tuple[Alert, ...], kinds: tuple[AlertKind, ...], *,
+                    y: float = 1.02) -> None:
     """Numbers (as in the report's table) at height ``y`` (axes fraction) over the alerts of ``kinds``."""
     for number, alert in enumerate(alerts, start=1):
         if alert.kind in kinds:
@@ -228,7 +230,7 @@ def lr_difference_figure(result: AnalysisResult, span: Span) -> Figure:
                                   (t.lr_lateral_diff_deg, style.LATERAL_DIFF, "sideways tilt")):
         _series(ax, x, values, colour, 0.8, band=True, label=f"{label}, left minus right")
     _no_data(ax, span, t.time_s, np.isnan(t.lr_flexion_diff_deg))
-    _numbered_marks(ax, span, result.alerts, ("lr_asymmetry",))
+    _numbered_marks(ax, span, result.alerts, (AlertKind.LR_ASYMMETRY,))
     ax.set_ylim(-bound, bound)
     ax.set_ylabel("left - right (deg)")
     ax.legend(loc="upper left", ncol=2, frameon=False, bbox_to_anchor=(0, 1.2))
@@ -257,7 +259,7 @@ def activity_figure(result: AnalysisResult, span: Span) -> Figure:
     breaks = [(float(span.axis.x(b.start_s)), None if b.end_s is None else float(span.axis.x(b.end_s)))
               for b in result.summary.breaks]
     ax.broken_barh(interval_spans(breaks, end_s=span.hi_x), (2.6, 0.8), facecolor=style.BREAK)
-    for y, side in ((1.0, "right"), (2.0, "left")):
+    for y, side in ((1.0, Side.RIGHT), (2.0, Side.LEFT)):
         info = result.sides[side]
         if not info.present:
             ax.broken_barh([(span.lo_x, span.width_s)], (y - 0.4, 0.8), facecolor="none", edgecolor=style.NO_DATA,

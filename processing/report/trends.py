@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.alerts import KINDS
+from processing.alerts import AlertKind
 from processing.report.formatting import parse_started_at
 from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
 from processing.schemas import check_analysis
+from sensors.samples import SIDES, Side, TimeBase
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,15 @@ def dominant_diff_deg(flexion: float | None, lateral: float | None) -> tuple[str
     return ("sideways tilt", lateral) if abs(lateral) >= abs(flexion) else ("forward tilt", flexion)
 
 
-def lr_finding_side(row: SessionRow, settings: TrendSettings) -> str | None:
+def lr_finding_side(row: SessionRow, settings: TrendSettings) -> Side | None:
     """The side further from its neutral when the session has a left/right finding, else None."""
     if row.lr_alert_sides:
-        return max(("left", "right"), key=row.lr_alert_sides.count)
+        return max(SIDES, key=row.lr_alert_sides.count)
     share = row.lr_share
     dominant = dominant_diff_deg(row.flexion_diff_mean_deg, row.lateral_diff_mean_deg)
     if share is None or dominant is None or share < settings.finding_share:
         return None
-    return "left" if dominant[1] > 0 else "right"
+    return Side.LEFT if dominant[1] > 0 else Side.RIGHT
 
 
 def session_row(data: dict, *, source: str) -> SessionRow:
@@ -112,17 +113,17 @@ def session_row(data: dict, *, source: str) -> SessionRow:
         duration_s=data["duration_s"], worn_s=s["worn_s"], minutes_over_30=s["minutes_over_30"],
         minutes_over_60=s["minutes_over_60"], lateral_over_10_s=s["lateral_over_10_s"],
         bends_over_45=s["bends_over_45"], moving_s=s["moving_s"], breaks=len(s["breaks"]),
-        alerts_by_kind={k: int(s["alerts_by_kind"].get(k, 0)) for k in KINDS},
+        alerts_by_kind={k: int(s["alerts_by_kind"].get(k, 0)) for k in AlertKind},
         lr_available=bool(lr["available"]), flexion_diff_mean_deg=lr["flexion_diff_mean_deg"],
         lateral_diff_mean_deg=lr["lateral_diff_mean_deg"], diff_over_limit_s=lr["diff_over_5_s"],
         compared_s=lr["compared_s"], asymmetry_deg=data["settings"]["alerts"]["asymmetry_deg"],
-        lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == "lr_asymmetry"),
+        lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == AlertKind.LR_ASYMMETRY),
         calibration_quality=min(qualities) if qualities else None)
 
 
 def _started_at(data: dict) -> datetime | None:
     started = parse_started_at(data.get("metadata", {}).get("started_at"))
-    if started is None and data.get("time_base") == "epoch":
+    if started is None and data.get("time_base") == TimeBase.EPOCH:
         firsts = [side["first_s"] for side in data["sides"].values() if side.get("first_s") is not None]
         started = datetime.fromtimestamp(min(firsts), timezone.utc) if firsts else None
     return started
@@ -241,7 +242,7 @@ def persistent_lr_finding(rows: list[SessionRow], settings: TrendSettings) -> Pe
     """A left/right finding on the same side in enough sessions, with professional guidance."""
     compared = [r for r in rows if r.lr_available]
     sides = [lr_finding_side(r, settings) for r in compared]
-    for side in ("left", "right"):
+    for side in SIDES:
         found = [r for r, s in zip(compared, sides) if s == side]
         needed = max(settings.persistent_min_sessions, settings.persistent_min_share * len(compared))
         if len(found) >= needed:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from processing.alerts import KINDS
+from processing.alerts import AlertKind
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.report.formatting import duration_text, number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
@@ -33,7 +33,7 @@ TREND_FIGURE_TEXT = {
 
 CSV_HEADER = ("source", "started_at", "day", "subject", "note", "duration_min", "worn_min", "minutes_over_30",
               "minutes_over_60", "lateral_over_10_min", "bends_over_45", "bends_per_hour", "moving_min", "breaks",
-              "breaks_per_hour", "alerts", "alerts_per_hour", *(f"alerts_{k}" for k in KINDS), "lr_available",
+              "breaks_per_hour", "alerts", "alerts_per_hour", *(f"alerts_{k}" for k in AlertKind), "lr_available",
               "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "lr_over_limit_pct", "lr_finding_side",
               "calibration_quality")
 
@@ -50,7 +50,7 @@ def csv_row(row: SessionRow, trends: Trends) -> list:
             _round(row.minutes_over_60), _round(row.lateral_over_10_s / 60), row.bends_over_45,
             _round(row.per_hour(row.bends_over_45), 1), _round(row.moving_s / 60), row.breaks,
             _round(row.per_hour(row.breaks)), row.alerts, _round(row.per_hour(row.alerts)),
-            *(row.alerts_by_kind[k] for k in KINDS), row.lr_available, _round(row.flexion_diff_mean_deg),
+            *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, _round(row.flexion_diff_mean_deg),
             _round(row.lateral_diff_mean_deg), None if share is None else _round(100 * share, 1),
             lr_finding_side(row, trends.settings), _round(row.calibration_quality)]
 

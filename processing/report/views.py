@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from processing.alerts import KINDS
+from processing.alerts import AlertKind
 from processing.guidance import TOPICS
 from processing.report.formatting import TimeAxis, duration_text, minutes_text, number_text
 from processing.settings import Settings
@@ -39,12 +39,12 @@ TOPIC_ADVICE = {
 }
 
 KIND_TITLES = {
-    "sustained_flexion": "Forward bend held too long",
-    "severe_flexion": "Deep forward bend held",
-    "sustained_lateral_bend": "Sideways lean held",
-    "lr_asymmetry": "Left and right differ",
-    "no_rest": "No real break",
-    "prolonged_static": "Same posture for too long",
+    AlertKind.SUSTAINED_FLEXION: "Forward bend held too long",
+    AlertKind.SEVERE_FLEXION: "Deep forward bend held",
+    AlertKind.SUSTAINED_LATERAL_BEND: "Sideways lean held",
+    AlertKind.LR_ASYMMETRY: "Left and right differ",
+    AlertKind.NO_REST: "No real break",
+    AlertKind.PROLONGED_STATIC: "Same posture for too long",
 }
 
 
@@ -129,7 +129,7 @@ def summary_stats(data: dict) -> list[Stat]:
 def alert_kind_stats(data: dict) -> list[Stat]:
     """Number of alerts of each kind (all kinds, zeros included)."""
     return [_stat(data, KIND_TITLES.get(kind, kind), f"summary/alerts_by_kind/{kind}", str, kind)
-            for kind in KINDS if kind in data["summary"]["alerts_by_kind"]]
+            for kind in AlertKind if kind in data["summary"]["alerts_by_kind"]]
 
 
 def _alert_row(number: int, alert: dict, guidance: str, axis: TimeAxis) -> AlertRow:

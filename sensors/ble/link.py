@@ -18,6 +18,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
+from enum import StrEnum
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
@@ -40,6 +41,16 @@ SILENT_S = 5.0  # connected without data this long: reconnect (and resend the co
 OPERATION_TIMEOUT_S = 10.0  # any one GATT operation
 LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, MalformedPacket)
 RECONNECTED = (-1, b"")  # queued before the first notification of every new connection
+
+
+class LinkState(StrEnum):
+    """Where a sensor's link is; the status view shows it, with the gap since the last data."""
+
+    CONNECTING = "connecting"  # the first connect, before streaming
+    CONNECTED = "connected"  # configured and streaming
+    RECONNECTING = "reconnecting"  # dropped (or a connect failed): scanning and connecting again
+    SILENT = "silent"  # connected, but no data for SILENT_S: about to reconnect
+    STOPPED = "stopped"  # the session is over
 
 
 def is_address(text: str) -> bool:
@@ -84,8 +95,7 @@ async def find_sensor(radio: Radio, side: str, query: str, *, timeout_s: float =
 
 
 class SensorLink:
-    """One sensor's connection over the session; ``state`` is connecting, connected,
-    reconnecting, silent or stopped."""
+    """One sensor's connection over the session; ``state`` is a ``LinkState``."""
 
     def __init__(self, side: str, device: BLEDevice, name: str, profile: DeviceProfile, *, rate_hz: float,
                  radio: Radio, lock: asyncio.Lock, now_ns: Callable[[], int] = time.monotonic_ns,
@@ -96,7 +106,7 @@ class SensorLink:
         self.rate_hz, self.radio, self.lock, self.now_ns = rate_hz, radio, lock, now_ns
         self.on_event, self.silent_s, self.time_scale = on_event, silent_s, time_scale
         self.queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
-        self.state = "connecting"
+        self.state = LinkState.CONNECTING
         self.client: BleakClient | None = None
         self.stopping = False
         self.connects = 0
@@ -188,17 +198,17 @@ class SensorLink:
         while not self.stopping:
             try:
                 if self.client is None or not self.client.is_connected:
-                    self.state = "reconnecting"
+                    self.state = LinkState.RECONNECTING
                     await self.connect()
                 await self._configure()
-                self._set("connected", "streaming" if self.connects == 1 else "reconnected and streaming again")
+                self._set(LinkState.CONNECTED, "streaming" if self.connects == 1 else "reconnected and streaming again")
                 self.down_since_ns = None
                 failures = 0
                 await self._watch()
             except LINK_ERRORS as err:
                 if self.stopping:
                     break
-                self._set("reconnecting", f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
+                self._set(LinkState.RECONNECTING, f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
                           quiet=failures > 0)
                 await self._disconnect()
                 await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)] / self.time_scale)
@@ -207,7 +217,7 @@ class SensorLink:
             if self.stopping:
                 break
             await self._disconnect()
-        self.state = "stopped"
+        self.state = LinkState.STOPPED
 
     async def _watch(self) -> None:
         """Return when the link dropped, or when a sensor that has streamed went silent (one that
@@ -219,7 +229,7 @@ class SensorLink:
                 pass
             if self._dropped.is_set():
                 self.down_since_ns = self.down_since_ns or self.now_ns()
-                self._set("reconnecting", "link lost")
+                self._set(LinkState.RECONNECTING, "link lost")
                 return
             if self.last_data_ns is None:
                 continue
@@ -227,10 +237,10 @@ class SensorLink:
             # Wall seconds: silence is the radio's and the device's business, not the scenario's.
             if (self.now_ns() - since) * 1e-9 / self.time_scale > self.silent_s:
                 self.down_since_ns = since
-                self._set("silent", f"no data for {self.silent_s:g} s: reconnecting")
+                self._set(LinkState.SILENT, f"no data for {self.silent_s:g} s: reconnecting")
                 return
 
-    def _set(self, state: str, text: str, *, quiet: bool = False) -> None:
+    def _set(self, state: LinkState, text: str, *, quiet: bool = False) -> None:
         changed = state != self.state
         self.state = state
         if changed or not quiet:
@@ -259,5 +269,5 @@ class SensorLink:
             except LINK_ERRORS:
                 pass
         await self._disconnect()
-        self.state = "stopped"
+        self.state = LinkState.STOPPED
         self.queue.put_nowait(None)  # tells the consumer no more will come

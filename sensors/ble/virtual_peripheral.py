@@ -25,7 +25,7 @@ from bumble.host import Host
 from bumble.transport import Transport, open_transport
 from bumble.transport.common import AsyncPipeSink
 
-from sensors.samples import ImuSample, SideSamples
+from sensors.samples import SIDES, ImuSample, SideSamples
 from sensors.scenarios import Scenario
 from sensors.simulator import Simulated, simulate
 
@@ -99,7 +99,7 @@ class VirtualWearer:
         """The scenario with both sensors at rate_hz (simulated in a thread, then cached)."""
         if rate_hz not in self._by_rate:
             models = {side: dataclasses.replace(getattr(self.scenario, side), rate_hz=float(rate_hz))
-                      for side in ("left", "right")}
+                      for side in SIDES}
             scenario = dataclasses.replace(self.scenario, **models)
             self._by_rate[rate_hz] = asyncio.ensure_future(asyncio.to_thread(simulate, scenario))
         # Shielded: a stream cancelled while the simulation runs must not cancel the cached result.

@@ -30,6 +30,7 @@ from bumble.transport.common import ParserSource
 
 from sensors.ble.bumble_backend import BumbleHost, quiet_bumble_logs
 from sensors.ble.virtual_peripheral import VirtualPeripheral
+from sensors.samples import SIDES
 
 
 class VirtualController(Controller):
@@ -196,7 +197,7 @@ async def _serve(args: argparse.Namespace) -> None:
         if args.sensors:
             wearer = VirtualWearer(SCENARIOS[args.scenario](seed=args.seed), speed=args.speed)
             await radio.add_sensors([make_sensor(profile, side, wearer)
-                                     for profile, side in zip(args.sensors, ("left", "right"))])
+                                     for profile, side in zip(args.sensors, SIDES)])
         listening = " ".join(f"tcp-client:{args.host}:{port}" for port in radio.ports)
         names = ", ".join(f"{s.name} ({s.address}, {s.side})" for s in radio.sensors) or "none"
         print(f"virtual radio ready: {listening}; sensors: {names}", flush=True)

@@ -35,6 +35,7 @@ from sensors.ble.virtual_peripheral import Faults, Packet, SideStream, VirtualPe
 from sensors.errors import MalformedPacket
 from sensors.profiles import backmon, movesense, witmotion
 from sensors.profiles.base import DeviceProfile
+from sensors.samples import SIDES, Side
 
 _P = Characteristic.Properties
 _READ, _WRITE = Characteristic.READABLE, Characteristic.WRITEABLE
@@ -243,7 +244,7 @@ def default_name(profile: str, side: str) -> str:
     if profile == "witmotion":
         return "WT901BLE67"
     if profile == "movesense":
-        return f"Movesense 2145300{1 if side == 'left' else 2:05d}"
+        return f"Movesense 2145300{1 if side == Side.LEFT else 2:05d}"
     return f"backmon-{side[0].upper()}"
 
 
@@ -268,7 +269,7 @@ def sensor_pair(wearer: VirtualWearer, profiles: tuple[str, str] = ("witmotion",
     """A left and a right sensor on one wearer (faults per side, by ``left`` / ``right``)."""
     faults = faults or {}
     return [make_sensor(profile, side, wearer, faults=faults.get(side, Faults()))
-            for profile, side in zip(profiles, ("left", "right"))]
+            for profile, side in zip(profiles, SIDES)]
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m sensors.ble.virtual_sensors", description=main.__doc__)
     p.add_argument("--transport", required=True, help="Bumble HCI transport, e.g. tcp-client:127.0.0.1:9002")
     p.add_argument("--profile", choices=list(FAMILIES), default="witmotion")
-    p.add_argument("--side", choices=("left", "right"), default="left")
+    p.add_argument("--side", choices=SIDES, default=Side.LEFT)
     p.add_argument("--scenario", choices=sorted(SCENARIOS), default="normal_work")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--speed", type=float, default=1.0, help="scenario seconds per wall second (default 1)")

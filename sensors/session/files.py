@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from sensors.samples import SIDES, Session, SideSamples
+from sensors.samples import SIDES, Session, Side, SideSamples
 from sensors.session.columns import FORMAT_ID, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from sensors.session.meta import parse_time_span
 from sensors.session.rows import Rows
@@ -29,7 +29,7 @@ def read_session(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES) -> 
     the result.
     """
     stream = SessionStream(path, block_bytes=block_bytes)
-    parts: dict[str, list[Rows]] = {side: [] for side in SIDES}
+    parts: dict[Side, list[Rows]] = {side: [] for side in SIDES}
     for block in stream:
         parts[block.side].append(block.rows)
     info = stream.info
@@ -39,7 +39,7 @@ def read_session(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES) -> 
                    skipped_rows=info.skipped_rows, warnings=info.warnings)
 
 
-def _side(name: str, rows: Rows) -> SideSamples:
+def _side(name: Side, rows: Rows) -> SideSamples:
     return SideSamples(side=name, time_s=rows.time_s, accel_g=np.ascontiguousarray(rows.values[:, :3]),
                        gyro_dps=np.ascontiguousarray(rows.values[:, 3:]),
                        device_time_s=_optional(rows.device_time_s), seq=_optional(rows.seq, whole=True))

@@ -17,7 +17,7 @@ import numpy as np
 
 from sensors.errors import SessionFileError, open_file
 from sensors.limits import MAX_SPAN_S
-from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark
+from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark, Side, TimeBase
 from sensors.session.checks import Tally, count, impossible_note, impossible_rows
 from sensors.session.dialect import header_line, normalise_dialect
 from sensors.session.meta import Meta, find_header
@@ -54,13 +54,13 @@ class SessionInfo:
     """What the whole file says besides its rows (known once every block has been read)."""
 
     source: str
-    time_base: str
+    time_base: TimeBase
     metadata: dict[str, str]
     marks: tuple[Mark, ...]
     calibration_window_s: tuple[float, float] | None
     skipped_rows: int
     warnings: tuple[str, ...]
-    sides: dict[str, SideSummary]  # the sides present (2 or more usable samples)
+    sides: dict[Side, SideSummary]  # the sides present (2 or more usable samples)
 
     @property
     def start_s(self) -> float:
@@ -243,9 +243,9 @@ def _check_between_sides(sides: dict[str, SideOrder], source: str) -> None:
                                "time and the other in seconds from the start?")
 
 
-def _to_session_axis(time_s: float, time_base: str, first_s: float) -> float:
+def _to_session_axis(time_s: float, time_base: TimeBase, first_s: float) -> float:
     """DESIGN.md: with epoch data, a metadata time below 1e9 counts from the first sample."""
-    return time_s + first_s if time_base == "epoch" and time_s < EPOCH_THRESHOLD_S else time_s
+    return time_s + first_s if time_base == TimeBase.EPOCH and time_s < EPOCH_THRESHOLD_S else time_s
 
 
 def _info(source: str, meta: Meta, broken: _Broken, dialect_notes: list[str], sides: dict[str, SideOrder],
@@ -254,7 +254,7 @@ def _info(source: str, meta: Meta, broken: _Broken, dialect_notes: list[str], si
                for name, o in sides.items() if o.released >= 2}
     if not present:
         raise SessionFileError(source, "no side has 2 or more usable samples")
-    time_base = "epoch" if epoch else "relative"
+    time_base = TimeBase.EPOCH if epoch else TimeBase.RELATIVE
     first_s = min(s.first_s for s in present.values())
     calibration = meta.calibration and tuple(_to_session_axis(t, time_base, first_s) for t in meta.calibration)
     notes = dialect_notes + meta.warnings + broken.notes()

@@ -6,15 +6,17 @@ import io
 
 from backmon.live.live_engine import LiveAngles
 from backmon.live.status import BELL, LinkStatus, StatusView, render_alert, render_plain, render_status
-from processing.alerts import Alert, Guidance
+from processing.alerts import Alert, AlertKind, Guidance, Severity
+from sensors.ble.link import LinkState
+from sensors.samples import Side
 
 ANGLES = LiveAngles(95.0, {"left": 23.4, "right": 25.6}, {"left": -2.2, "right": 1.0}, -2.2, -3.2, True)
-LINKS = {"left": LinkStatus("WT901BLE67", "connected", "3.90 V"),
-         "right": LinkStatus("Movesense 214530001", "reconnecting", None, gap_s=12.3)}
+LINKS = {Side.LEFT: LinkStatus("WT901BLE67", LinkState.CONNECTED, "3.90 V"),
+         Side.RIGHT: LinkStatus("Movesense 214530001", LinkState.RECONNECTING, None, gap_s=12.3)}
 
 
 def _alert() -> Alert:
-    return Alert("sustained_flexion", 312.0, 70.0, "both", "warning", 35.0, "deg",
+    return Alert(AlertKind.SUSTAINED_FLEXION, 312.0, 70.0, Side.BOTH, Severity.WARNING, 35.0, "deg",
                  "Trunk bent forward about 35 deg for 4 min.", "ISO 11226", 172.5,
                  guidance=(Guidance("posture_correction", "Straighten up now."),))
 

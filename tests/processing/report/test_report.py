@@ -15,12 +15,13 @@ from markupsafe import escape
 
 from backmon.cli import main
 from processing import analyze_session
-from processing.alerts import KINDS
+from processing.alerts import AlertKind
 from processing.report.envelope import buckets, spans
 from processing.report.formatting import TimeAxis
 from processing.report.html import render_report
 from processing.report.plots import FIGURE_NAMES, bend_bins
 from processing.report.views import lookup
+from sensors.samples import TimeBase
 from sensors.scenarios import Scenario, Segment, SensorModel
 from sensors.session.files import read_session
 from sensors.simulator import simulate
@@ -95,7 +96,7 @@ def parse(text: str) -> Elements:
 
 
 def test_the_session_raises_every_kind_of_alert(made):
-    assert {a["kind"] for a in made["json"]["alerts"]} == set(KINDS)
+    assert {a["kind"] for a in made["json"]["alerts"]} == set(AlertKind)
 
 
 def test_summary_numbers_equal_the_analysis_json(made):
@@ -105,7 +106,7 @@ def test_summary_numbers_equal_the_analysis_json(made):
                 "summary/flexion_zones_s/>60", "summary/minutes_over_30", "summary/minutes_over_60",
                 "summary/lateral_over_10_s", "summary/bends_over_45", "summary/bends_per_hour", "summary/moving_s",
                 "summary/breaks", "summary/left_right/sentence", "alerts",
-                *(f"summary/alerts_by_kind/{k}" for k in KINDS)}
+                *(f"summary/alerts_by_kind/{k}" for k in AlertKind)}
     assert expected <= set(shown)
     for key, attrs in shown.items():
         if "data-value" not in attrs:
@@ -206,7 +207,7 @@ def test_epoch_session_with_an_alert_still_going_at_the_end():
     shift_s = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC
     moved = {side: dataclasses.replace(getattr(session, side), time_s=getattr(session, side).time_s + shift_s)
              for side in ("left", "right")}
-    session = dataclasses.replace(session, **moved, time_base="epoch", metadata={},
+    session = dataclasses.replace(session, **moved, time_base=TimeBase.EPOCH, metadata={},
                                   calibration_window_s=(shift_s, shift_s + 21.0))
     result = analyze_session(session)
     [alert] = result.alerts
@@ -247,13 +248,13 @@ def test_envelope_keeps_peaks_and_gaps_within_the_point_budget():
 
 
 def test_time_axis_labels():
-    wall = TimeAxis.for_session(time_base="relative", first_s=0.0, started_at="2026-01-05T08:00:00Z")
+    wall = TimeAxis.for_session(time_base=TimeBase.RELATIVE, first_s=0.0, started_at="2026-01-05T08:00:00Z")
     assert wall.label(3725.0) == "09:02" and wall.label(3725.0, seconds=True) == "09:02:05"
     assert wall.name == "time of day (UTC)" and wall.ticks(0, 3600, max_ticks=4) == [0.0, 900.0, 1800.0, 2700.0,
                                                                                      3600.0]
-    epoch = TimeAxis.for_session(time_base="epoch", first_s=1_767_600_000.0, started_at=None)
+    epoch = TimeAxis.for_session(time_base=TimeBase.EPOCH, first_s=1_767_600_000.0, started_at=None)
     assert epoch.label(1_767_600_000.0 + 60) == "08:01" and epoch.x(1_767_600_000.0 + 60) == 60
-    elapsed = TimeAxis.for_session(time_base="relative", first_s=0.0, started_at="not a date")
+    elapsed = TimeAxis.for_session(time_base=TimeBase.RELATIVE, first_s=0.0, started_at="not a date")
     assert elapsed.label(3725.0, seconds=True) == "1:02:05" and "since the start" in elapsed.name
 
 

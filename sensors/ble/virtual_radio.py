@@ -141,10 +141,12 @@ class VirtualRadio:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    def controller(self, name: str | None = None, **kwargs) -> VirtualController:
-        """A new controller on this link (a radio for one device)."""
+    def controller(self, name: str | None = None, *, host_source=None, host_sink=None) -> VirtualController:
+        """A new controller on this link (a radio for one device); ``host_source`` and ``host_sink``
+        connect it to a host over HCI (a TCP port), else the host attaches itself."""
         self._count += 1
-        return VirtualController(name or f"C{self._count}", link=self.link, **kwargs)
+        return VirtualController(name or f"C{self._count}", link=self.link, host_source=host_source,
+                                 host_sink=host_sink)
 
     async def central(self) -> BumbleHost:
         """A powered-on central host on its own controller, for the bleak backend."""

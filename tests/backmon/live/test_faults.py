@@ -43,10 +43,11 @@ async def virtual_radio(sensor_specs, *, scenario=SCENARIO, speed=SPEED):
                     sensors=sensors), sensors
 
 
-async def monitor(radio, left, right, *, duration_s, record=None, speed=SPEED, scan_s=3.0, **options):
+async def monitor(radio, left, right, *, duration_s, record=None, speed=SPEED, scan_s=3.0,
+                  first_data_s=MonitorOptions.first_data_s):
     out = io.StringIO()
     o = MonitorOptions(left=left, right=right, record=record and str(record), duration_s=duration_s,
-                       time_scale=speed, scan_s=scan_s, **options)
+                       time_scale=speed, scan_s=scan_s, first_data_s=first_data_s)
     try:
         return await LiveMonitor(o, radio, StatusView(out, tty=False)).run(asyncio.Event()), out.getvalue()
     except Exception as err:

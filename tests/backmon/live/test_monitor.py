@@ -27,7 +27,7 @@ SCENARIO = severe_flexion(hold_s=25.0, seed=7)  # 21 s calibration, 10 s upright
 
 
 async def monitor_on_virtual_radio(profiles, record, *, scenario=SCENARIO, duration_s=62.0, faults=None,
-                                   queries=None, speed=SPEED, **options):
+                                   queries=None, speed=SPEED):
     """Run LiveMonitor against two virtual sensors; returns (outcome, sensors, printed text)."""
     async with radio_with([(profiles[0], "left"), (profiles[1], "right")], speed=speed, faults=faults,
                           scenario=scenario) as (virtual, host, sensors):
@@ -36,7 +36,7 @@ async def monitor_on_virtual_radio(profiles, record, *, scenario=SCENARIO, durat
         left, right = queries or (sensors[0].address, sensors[1].address)
         out = io.StringIO()
         o = MonitorOptions(left=left, right=right, record=str(record), duration_s=duration_s, time_scale=speed,
-                           scan_s=5.0, **options)
+                           scan_s=5.0)
         outcome = await LiveMonitor(o, radio, StatusView(out, tty=False)).run(asyncio.Event())
         return outcome, sensors, out.getvalue()
 

@@ -1,4 +1,4 @@
-"""Argument types shared by commands."""
+"""Argument types and options shared by commands."""
 
 from __future__ import annotations
 
@@ -13,3 +13,13 @@ def time_span(text: str) -> tuple[float, float]:
         return parse_time_span(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """Options that change the analysis itself (``analyze`` and ``report``)."""
+    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
+    p.add_argument("--calibrate", metavar="START:END", type=time_span,
+                   help="calibration window in seconds on the file's time axis (overrides the file's)")
+    p.add_argument("--swap-sides", action="store_true",
+                   help="exchange left and right (sensors worn on the wrong sides; the analysis says when it "
+                        "sees this)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from backmon.args import time_span
+from backmon.args import add_analysis_options
 from backmon.progress import progress_bar
 
 
@@ -15,12 +15,7 @@ def add_parser(commands) -> None:
     p.add_argument("session", help="session CSV file (format backmon-session/1)")
     p.add_argument("--json", "-o", "--out", dest="json", metavar="OUT", help="write the analysis as JSON")
     p.add_argument("--timeline", metavar="OUT", help="write the 10 Hz timeline CSV")
-    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
-    p.add_argument("--calibrate", metavar="START:END", type=time_span,
-                   help="calibration window in seconds on the file's time axis (overrides the file's)")
-    p.add_argument("--swap-sides", action="store_true",
-                   help="exchange left and right (sensors worn on the wrong sides; the analysis says when it "
-                        "sees this)")
+    add_analysis_options(p)
     p.add_argument("--report", metavar="OUT.html", help="write the HTML report (as 'backmon report' does)")
     p.add_argument("--figures", metavar="DIR", help="write each report figure as a PNG file into DIR")
     p.add_argument("--strict", action="store_true",

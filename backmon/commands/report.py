@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from backmon.args import time_span
+from backmon.args import add_analysis_options
 
 
 def add_parser(commands) -> None:
@@ -20,15 +20,6 @@ def add_parser(commands) -> None:
     p.add_argument("--json", metavar="OUT", help="also write the analysis as JSON")
     add_analysis_options(p)
     p.set_defaults(run=run)
-
-
-def add_analysis_options(p) -> None:
-    """Options that change the analysis itself (shared with ``analyze``)."""
-    p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
-    p.add_argument("--calibrate", metavar="START:END", type=time_span,
-                   help="calibration window in seconds on the file's time axis (overrides the file's)")
-    p.add_argument("--swap-sides", action="store_true",
-                   help="exchange left and right (sensors worn on the wrong sides)")
 
 
 def default_out(session: str) -> Path:

@@ -99,9 +99,9 @@ def _row(path: str, data: dict) -> dict:
 
 
 def _json_safe(data):
-    from processing.result import _finite
+    from processing.result import finite
 
-    return _finite(data)
+    return finite(data)
 
 
 def run_local(paths: list[Path], *, jobs: int, settings_data: dict | None, report: bool = True) -> Iterator[Outcome]:

@@ -6,9 +6,10 @@ from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.result import AnalysisResult
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+def clock_text(seconds: float) -> str:
+    """``seconds`` as H:MM:SS, to the nearest second."""
+    whole_s = int(round(seconds))
+    return f"{whole_s // 3600}:{whole_s % 3600 // 60:02d}:{whole_s % 60:02d}"
 
 
 def _minutes(seconds: float) -> str:
@@ -18,7 +19,7 @@ def _minutes(seconds: float) -> str:
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
     lines = [f"backmon analysis of {r.source}", ""]
-    lines.append(f"Session     {_clock(r.duration_s)} recorded, {_clock(s.worn_s)} analysed after calibration"
+    lines.append(f"Session     {clock_text(r.duration_s)} recorded, {clock_text(s.worn_s)} analysed after calibration"
                  f" (from {s.analysed_from_s:.1f} s)")
     for side, info in r.sides.items():
         if not info.present:
@@ -49,8 +50,8 @@ def render_summary(r: AnalysisResult) -> str:
               f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks of 5 min or more: {len(s.breaks)}"]
     lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
     for a in r.alerts:
-        end = "still going at the end" if a.end_s is None else f"until {_clock(a.end_s)}"
-        lines.append(f"  [{a.severity}] {_clock(a.start_s)} {a.kind} ({a.side}) {end}")
+        end = "still going at the end" if a.end_s is None else f"until {clock_text(a.end_s)}"
+        lines.append(f"  [{a.severity}] {clock_text(a.start_s)} {a.kind} ({a.side}) {end}")
         lines.append(f"      {a.message}")
         for g in a.guidance:
             lines.append(f"      -> {g.topic}: {g.text}")

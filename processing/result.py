@@ -65,7 +65,7 @@ class AnalysisResult:
 
     def write_json(self, path) -> None:
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(_finite(self.to_json_dict()), handle, indent=2)
+            json.dump(finite(self.to_json_dict()), handle, indent=2)
             handle.write("\n")
 
 
@@ -84,8 +84,8 @@ def _calibration_json(c: Calibration) -> dict:
         sides[side] = {
             "method": s.method, "quality": s.quality, "note": s.note,
             "neutral_s": s.neutral_s, "bend_s": s.bend_s,
-            "neutral_sd_deg": _round(s.neutral_sd_deg), "bend_deg": _round(s.bend_deg),
-            "bend_off_plane_deg": _round(s.bend_off_plane_deg), "mount_offset_deg": _round(s.mount_offset_deg),
+            "neutral_sd_deg": rounded(s.neutral_sd_deg), "bend_deg": rounded(s.bend_deg),
+            "bend_off_plane_deg": rounded(s.bend_off_plane_deg), "mount_offset_deg": rounded(s.mount_offset_deg),
             "rotation": [[round(float(v), 6) for v in row] for row in s.rotation],
         }
     return {"method": c.method, "window_s": c.window_s, "sides": sides}
@@ -100,16 +100,17 @@ def _summary_json(s: Summary) -> dict:
     return out
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """``value`` as a float rounded to ``digits`` decimals; None stays None (JSON and spreadsheets)."""
+    return None if value is None else round(float(value), digits)
 
 
-def _finite(value):
-    """JSON has no NaN or infinity: write null instead."""
+def finite(value):
+    """JSON has no NaN or infinity: null instead, in nested dicts and lists too (lists for tuples)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from backmon.live.live_engine import LiveAngles
+from backmon.text import clock_text
 from processing.alerts import Alert
 from sensors.ble.link import LinkState
 from sensors.samples import SIDES, Side
@@ -35,16 +36,16 @@ def _deg(value: float) -> str:
     return "   --" if value is None or math.isnan(value) else f"{value:+5.0f}"
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+def _ticked(seconds: float) -> str:
+    """H:MM:SS of the whole seconds passed: a running clock shows a second once it has passed."""
+    return clock_text(max(0, int(seconds)))
 
 
 def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[Side, LinkStatus],
                   activity_since_s: float | None, alerts: int, tracking_only: bool) -> list[str]:
     """The status block's lines: angles per side (deg, relative to calibration), L-R, links."""
     mode = "tracking only (no alerts)" if tracking_only else f"alerts so far: {alerts}"
-    head = f"backmon monitor  {_clock(now_s)}  {phase}  {mode}"
+    head = f"backmon monitor  {_ticked(now_s)}  {phase}  {mode}"
     lines = [head, "         flexion  lateral   link                 battery"]
     for side in SIDES:
         link = links.get(side)
@@ -59,7 +60,7 @@ def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links:
     else:
         lines.append("  L-R       --        --")
     if phase == "monitoring":
-        since = "on a break" if activity_since_s is None else _clock(now_s - activity_since_s)
+        since = "on a break" if activity_since_s is None else _ticked(now_s - activity_since_s)
         lines.append(f"  time since the last break: {since}")
     return lines
 
@@ -73,7 +74,7 @@ def render_alert(alert: Alert) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
     where = "" if alert.side == Side.BOTH else f" ({alert.side} side)"
     kind = alert.kind.replace("_", " ")
-    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s)} {kind}{where}: {alert.message}"]
+    lines = [f"[{alert.severity.upper()}] {_ticked(alert.start_s)} {kind}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]
     return lines
 

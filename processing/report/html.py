@@ -27,7 +27,7 @@ from processing.report import views
 from processing.report.formatting import TimeAxis
 from processing.report.plot_style import save_png, svg_data_uri
 from processing.report.plots import FIGURE_NAMES, session_figures
-from processing.result import AnalysisResult
+from processing.result import AnalysisResult, finite
 from sensors.samples import Mark
 
 # Title and caption (also the image's alt text) of each figure, by name.
@@ -85,7 +85,7 @@ def environment() -> jinja2.Environment:
 
 def analysis_data(result: AnalysisResult) -> dict:
     """The analysis JSON exactly as ``backmon analyze --json`` writes it."""
-    return json.loads(json.dumps(views.finite(result.to_json_dict())))
+    return json.loads(json.dumps(finite(result.to_json_dict())))
 
 
 def time_axis(result: AnalysisResult) -> TimeAxis:

@@ -18,6 +18,7 @@ from processing.report.plot_style import svg_data_uri
 from processing.report.spreadsheet import write_csv
 from processing.report.trend_plots import TREND_FIGURE_NAMES, trend_figures
 from processing.report.trends import Baseline, SessionRow, Trends, lr_finding_side
+from processing.result import rounded
 
 TREND_FIGURE_TEXT = {
     "exposure": ("Exposure per day",
@@ -38,21 +39,17 @@ CSV_HEADER = ("source", "started_at", "day", "subject", "note", "duration_min", 
               "calibration_quality")
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
 def csv_row(row: SessionRow, trends: Trends) -> list:
     """One session's spreadsheet row (numbers as numbers, rounded; text as it came)."""
     share = row.lr_share
     return [row.source, row.started_at.isoformat() if row.started_at else None, row.day, row.subject, row.note,
-            _round(row.duration_s / 60), _round(row.worn_s / 60), _round(row.minutes_over_30),
-            _round(row.minutes_over_60), _round(row.lateral_over_10_s / 60), row.bends_over_45,
-            _round(row.per_hour(row.bends_over_45), 1), _round(row.moving_s / 60), row.breaks,
-            _round(row.per_hour(row.breaks)), row.alerts, _round(row.per_hour(row.alerts)),
-            *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, _round(row.flexion_diff_mean_deg),
-            _round(row.lateral_diff_mean_deg), None if share is None else _round(100 * share, 1),
-            lr_finding_side(row, trends.settings), _round(row.calibration_quality)]
+            rounded(row.duration_s / 60), rounded(row.worn_s / 60), rounded(row.minutes_over_30),
+            rounded(row.minutes_over_60), rounded(row.lateral_over_10_s / 60), row.bends_over_45,
+            rounded(row.per_hour(row.bends_over_45), 1), rounded(row.moving_s / 60), row.breaks,
+            rounded(row.per_hour(row.breaks)), row.alerts, rounded(row.per_hour(row.alerts)),
+            *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, rounded(row.flexion_diff_mean_deg),
+            rounded(row.lateral_diff_mean_deg), None if share is None else rounded(100 * share, 1),
+            lr_finding_side(row, trends.settings), rounded(row.calibration_quality)]
 
 
 def write_trends_csv(trends: Trends, path: str | os.PathLike) -> None:

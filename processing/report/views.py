@@ -7,7 +7,6 @@ raw value into the HTML (``data-json`` / ``data-value``) where tests and other t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from processing.alerts import AlertKind
@@ -211,17 +210,6 @@ def _setting_text(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return "—" if value is None else str(value)
-
-
-def finite(value):
-    """JSON has no NaN or infinity: None instead (what ``write_json`` writes)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

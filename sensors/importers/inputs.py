@@ -1,7 +1,7 @@
 """Input files for the importers: plain files, and the members of zip archives.
 
 Phones export recordings as zip archives (phyphox, Sensor Logger); the user may also unpack them
-and give the CSV files. Everything below this module works on ``InputFile`` values (a name to
+and give the folder or the CSV files. Everything below this module works on ``InputFile`` values (a name to
 show the user and the bytes), so importers are pure functions of bytes and can be fuzzed.
 """
 
@@ -40,13 +40,40 @@ class InputFile:
 
 
 def read_inputs(paths: list[str | os.PathLike]) -> list[InputFile]:
-    """Read the given files; zip archives are replaced by their members (in archive order)."""
+    """Read the given files; zip archives are replaced by their members (in archive order), a
+    folder (an unpacked export) by the files in it and its subfolders (in name order), which share
+    the folder as their container."""
     files: list[InputFile] = []
     for path in paths:
         name = os.fspath(path)
-        data = read_file_bytes(path, error=ImportFileError,
-                               directory_problem="is a directory; give the exported files or the zip")
+        if os.path.isdir(path):
+            files.extend(_folder_files(name))
+            continue
+        data = read_file_bytes(path, error=ImportFileError, directory_problem="is a directory")
         files.extend(expand(InputFile(name, data)))
+    return files
+
+
+def _folder_files(folder: str) -> list[InputFile]:
+    """The regular files below ``folder`` (hidden ones and macOS's additions left out)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__MACOSX",))
+        for file_name in sorted(names):
+            path = os.path.join(root, file_name)
+            if file_name.startswith(".") or not os.path.isfile(path):
+                continue
+            found.append(path)
+            if len(found) > MAX_MEMBERS:
+                raise ImportFileError(folder, f"the folder holds more than {MAX_MEMBERS:,} files; is it an "
+                                      "export of one recording?")
+    if not found:
+        raise ImportFileError(folder, "the folder holds no files; give the exported files, their folder or the zip")
+    files = []
+    for path in found:
+        data = read_file_bytes(path, error=ImportFileError, directory_problem="is a directory")
+        files.extend(InputFile(m.name, m.data, container=m.container or folder)
+                     for m in expand(InputFile(path, data)))
     return files
 
 

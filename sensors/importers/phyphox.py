@@ -17,6 +17,16 @@ which also undoes pauses; both sides then share the phones' wall clocks. Without
 times stay relative to the experiment's start (and the two sides cannot be put on one clock).
 "Acceleration without g" exports ``Linear Acceleration x (m/s^2)``: no gravity, refused.
 Acceleration "with g" is the specific force (about +9.81 m/s² upwards at rest), like Android.
+
+Multi-sensor experiments, as real exports have them (REFERENCES.md, "Other tools' CSV exports"),
+name the axes only, one file per sensor, the sensor named by the file name alone::
+
+    "Time (s)";"X (m/s^2)";"Y (m/s^2)";"Z (m/s^2)"          Accelerometer.csv (or Linear Acceleration.csv)
+    "Time (s)";"X (rad/s)";"Y (rad/s)";"Z (rad/s)"          Gyroscope.csv
+
+rad/s is the gyroscope's alone; m/s^2 with gravity or without it is told by the file name, so an
+m/s^2 file whose name says neither is refused rather than guessed. A linear-acceleration file
+beside an accelerometer's is set aside; alone, it is refused like the long-named one.
 """
 
 from __future__ import annotations
@@ -25,7 +35,16 @@ import numpy as np
 
 from sensors.errors import ImportFileError
 from sensors.importers.inputs import InputFile
-from sensors.importers.streams import DEG_PER_RAD, G_MPS2, Recording, Stream, find_one, merge, single
+from sensors.importers.streams import (
+    DEG_PER_RAD,
+    G_MPS2,
+    Recording,
+    Stream,
+    find_one,
+    merge,
+    set_aside_note,
+    single,
+)
 from sensors.importers.table import Table, read_table
 
 NAME = "phyphox"
@@ -33,6 +52,8 @@ TIME = "Time (s)"
 ACCEL = tuple(f"Acceleration {a} (m/s^2)" for a in "xyz")
 GYRO = tuple(f"Gyroscope {a} (rad/s)" for a in "xyz")
 LINEAR = tuple(f"Linear Acceleration {a} (m/s^2)" for a in "xyz")
+ACCEL_SHORT = tuple(f"{a} (m/s^2)" for a in "XYZ")  # multi-sensor experiments (see above)
+GYRO_SHORT = tuple(f"{a} (rad/s)" for a in "XYZ")
 TIME_CSV = ("event", "experiment time", "system time")
 _HINT = ("record with phyphox's 'Acceleration with g' and 'Gyroscope' experiments (or a "
          "multi-sensor one) and give their exports")
@@ -47,29 +68,33 @@ def _is_time_header(names: list[str]) -> bool:
 
 
 def read_side(files: list[InputFile], *, side: str, device: str | None = None) -> Recording:
-    """One phone's phyphox export(s) (zip members or loose CSVs) as a Recording."""
+    """One phone's phyphox export(s) (zip members, a folder's files or loose CSVs) as a Recording."""
     notes: list[str] = []
     time_maps = {f.container: _time_map(f) for f in files if f.basename.lower() == "time.csv"}
     data_files = [f for f in files if f.basename.lower() not in ("time.csv", "device.csv")]
-    streams, both = [], None
+    streams, both, linear, unused = [], None, [], []
     for file in data_files:
         table = read_table(file, is_header=_is_data_header,
                            what="a phyphox CSV export (no \"Time (s)\" column)")
-        _refuse_linear(table)
+        kind, columns = _kind(table, file)
+        if kind in ("linear", None):
+            (linear if kind == "linear" else unused).append(table)
+            continue
         if table.skipped_lines:
             notes.append(f"{file.name}: skipped {table.skipped_lines} line(s) with a wrong "
                          "number of fields")
         time_s, clock = _wall_time(table.numbers(TIME), time_maps.get(file.container))
-        if table.has(*ACCEL) and table.has(*GYRO):  # a custom experiment with both in one set
+        if kind == "both":  # a custom experiment with both in one set
             both = (Stream("accel", time_s, _columns(table, ACCEL) / G_MPS2, clock, file.name),
                     _columns(table, GYRO) * DEG_PER_RAD)
-        elif table.has(*ACCEL):
-            streams.append(Stream("accel", time_s, _columns(table, ACCEL) / G_MPS2, clock, file.name))
-        elif table.has(*GYRO):
-            streams.append(Stream("gyro", time_s, _columns(table, GYRO) * DEG_PER_RAD, clock,
-                                  file.name))
+        elif kind == "accel":
+            streams.append(Stream("accel", time_s, _columns(table, columns) / G_MPS2, clock, file.name))
         else:
-            notes.append(f"{file.name}: neither acceleration (with g) nor gyroscope; set aside")
+            streams.append(Stream("gyro", time_s, _columns(table, columns) * DEG_PER_RAD, clock, file.name))
+    if linear and both is None and not any(s.kind == "accel" for s in streams):
+        _refuse_linear(linear[0])
+    notes += set_aside_note([t.source for t in linear], "linear acceleration (no gravity)")
+    notes += set_aside_note([t.source for t in unused], "neither acceleration (with g) nor gyroscope")
     device_name = "phone (phyphox)"
     if both is not None and not streams:
         return single(both[0], both[1], device=device_name, sources=(both[0].source,), notes=notes)
@@ -82,15 +107,36 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
     return merge(accel, gyro, device=device_name, sources=(accel.source, gyro.source), notes=notes)
 
 
+def _kind(table: Table, file: InputFile) -> tuple[str | None, tuple[str, ...]]:
+    """("both" | "accel" | "gyro" | "linear" | None, the three axis columns)."""
+    if table.has(*ACCEL):
+        return ("both" if table.has(*GYRO) else "accel"), ACCEL
+    if table.has(*GYRO):
+        return "gyro", GYRO
+    if table.has(*LINEAR):
+        return "linear", LINEAR
+    if table.has(*GYRO_SHORT):
+        return "gyro", GYRO_SHORT
+    if table.has(*ACCEL_SHORT):
+        squashed = file.basename.lower().replace(" ", "").replace("_", "")
+        if "linear" in squashed or "withoutg" in squashed:
+            return "linear", ACCEL_SHORT
+        if "accel" in squashed:
+            return "accel", ACCEL_SHORT
+        raise ImportFileError(file.name, 'its columns ("X (m/s^2)" ...) name no sensor, and its file name says '
+                              "neither Accelerometer nor Linear Acceleration (with or without gravity?); keep "
+                              "phyphox's file names")
+    return None, ()
+
+
 def _columns(table: Table, names: tuple[str, ...]) -> np.ndarray:
     return np.column_stack([table.numbers(n) for n in names])
 
 
 def _refuse_linear(table: Table) -> None:
-    if table.has(*LINEAR) and not table.has(*ACCEL):
-        raise ImportFileError(table.source, "phyphox 'Acceleration without g' (linear "
-                              "acceleration) has no gravity, which backmon needs for the angles; "
-                              "record with 'Acceleration with g' and export that instead")
+    raise ImportFileError(table.source, "phyphox 'Acceleration without g' (linear acceleration) has no "
+                          "gravity, which backmon needs for the angles; record with 'Acceleration with g' "
+                          "and export that instead")
 
 
 def _time_map(file: InputFile) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ Kind = Literal["accel", "gyro"]
 Clock = Literal["utc", "local", "relative"]
 _GYRO_GAP_PERIODS = 5  # a gyroscope interval longer than this many median periods is a gap
 _MIN_GYRO_GAP_S = 0.1
+_NAMES_SHOWN = 3  # file names listed in a note before "..."
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,15 @@ def _inside_gyro(time_s: np.ndarray, gyro_time_s: np.ndarray) -> np.ndarray:
     around = gyro_time_s[index] - gyro_time_s[index - 1]
     exact = gyro_time_s[np.clip(after, 0, gyro_time_s.size - 1)] == time_s
     return inside & ((around <= gap_s) | exact)
+
+
+def set_aside_note(names: list[str], why: str) -> list[str]:
+    """One note for the files an importer does not use, however many there are: the file's name
+    for one, else the count and the first few names (a zip of 10,000 files gives one line)."""
+    if len(names) <= 1:
+        return [f"{name}: {why}; set aside" for name in names]
+    shown = ", ".join(names[:_NAMES_SHOWN]) + (", ..." if len(names) > _NAMES_SHOWN else "")
+    return [f"{len(names):,} files set aside ({why}): {shown}"]
 
 
 def find_one(streams: list[Stream], kind: Kind, *, side: str, hint: str) -> Stream:

@@ -2,7 +2,9 @@
 
 The separator (comma, semicolon, tab, or runs of blanks) and the decimal mark (point or comma)
 are sniffed, because several apps let the user choose them (phyphox offers comma/tab/semicolon
-with a decimal point or comma). Header cells lose surrounding blanks and quotes. Cells are
+with a decimal point or comma). Header cells lose surrounding blanks, quotes and byte order marks
+(a file pasted together from two exports keeps the second one's inside), and columns are looked up
+by name regardless of case (WitMotion's PC software writes ``time`` or ``Time`` by version). Cells are
 parsed by pandas' C tokenizer as text, then converted per column: a cell that is not a number
 becomes NaN, and the importer decides what to do with such rows.
 """
@@ -23,6 +25,7 @@ from sensors.errors import ImportFileError
 from sensors.importers.inputs import InputFile
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOM_CHAR = "\ufeff"
 _HEADER_SEARCH_LINES = 50  # a header further down is not a header
 _SEPARATORS = (",", ";", "\t")
 WHITESPACE = r"\s+"
@@ -47,12 +50,24 @@ class Table:
     def __len__(self) -> int:
         return len(self.cells)
 
+    def find(self, *candidates: str) -> str | None:
+        """The header's name for the first of ``candidates`` it has (case aside), or None."""
+        folded = [n.casefold() for n in self.names]
+        for candidate in candidates:
+            if candidate.casefold() in folded:
+                return self.names[folded.index(candidate.casefold())]
+        return None
+
     def has(self, *names: str) -> bool:
-        return all(n in self.names for n in names)
+        return all(self.find(n) is not None for n in names)
+
+    def _column(self, name: str) -> pd.Series:
+        found = name if name in self.names else self.find(name)
+        return self.cells[self.names.index(found)]
 
     def numbers(self, name: str) -> np.ndarray:
         """The column as float64; cells that are not numbers are NaN."""
-        column = self.cells[self.names.index(name)]
+        column = self._column(name)
         if self.decimal_comma:
             column = column.str.replace(",", ".", regex=False)
         values = pd.to_numeric(column, errors="coerce")
@@ -60,7 +75,7 @@ class Table:
 
     def texts(self, name: str) -> pd.Series:
         """The column as stripped text without surrounding quotes ("" where missing)."""
-        column = self.cells[self.names.index(name)].fillna("")
+        column = self._column(name).fillna("")
         return column.str.strip().str.strip('"').str.strip()
 
 
@@ -114,7 +129,7 @@ def _sniff_separator(line: str, separators: tuple[str, ...]) -> str:
 
 def _header_names(line: str, separator: str) -> list[str]:
     parts = line.split() if separator == WHITESPACE else line.split(separator)
-    return [p.strip().strip('"').strip() for p in parts]
+    return [p.strip().strip(_BOM_CHAR).strip().strip('"').strip() for p in parts]
 
 
 def _uses_decimal_comma(body: list[str], separator: str) -> bool:

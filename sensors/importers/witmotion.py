@@ -7,6 +7,12 @@ WitMotion PC software writes; user scripts that read the same files)::
     Chip Time()  ...  Acceleration X(g) ... Angular velocity X(°/s) ...         (English long names)
     时间  设备名称  ...  加速度X(g) ... 角速度X(°/s) ...                          (Chinese names)
     Time(s)  ChipTime  ax(g)  ay(g)  az(g)  wx(deg/s)  wy(deg/s)  wz(deg/s)  AngleX(deg) ...  (older)
+    Time  Device name  Chip Time()  Acceleration X(g) ... Angular velocity X(°/s) ...   (newer, as seen in real
+                                                                                    files: REFERENCES.md)
+
+The newer files start with a UTF-8 byte order mark, separate cells by tabs with decimal commas
+where Windows uses them, and end every data row with one more tab than the header has. Column
+names are matched regardless of case (``time`` or ``Time``).
 
 ``time`` is the PC's wall clock when the sample arrived, e.g. ``2024-03-05 10:00:00:123`` (the
 milliseconds after a colon; a point is read too), in the PC's unknown time zone; ``Time(s)`` in the
@@ -49,7 +55,8 @@ _DATETIME = (r"^\s*(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+)?"
 
 
 def _is_header(names: list[str]) -> bool:
-    return any(all(a in names for a in axes) for axes in _ACCEL)
+    folded = {n.casefold() for n in names}
+    return any(all(a.casefold() in folded for a in axes) for axes in _ACCEL)
 
 
 def read_side(files: list[InputFile], *, side: str, device: str | None = None) -> Recording:
@@ -82,7 +89,7 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
 
 def _device_rows(table: Table, wanted: str | None, side: str) -> tuple[np.ndarray, str]:
     """Row indices of the chosen sensor, and its name ("" when the file names none)."""
-    column = next((c for c in _DEVICE if c in table.names), None)
+    column = table.find(*_DEVICE)
     if column is None:
         return np.arange(len(table)), wanted or ""
     names = table.texts(column)
@@ -104,12 +111,12 @@ def _device_rows(table: Table, wanted: str | None, side: str) -> tuple[np.ndarra
 
 def _times(table: Table) -> tuple[np.ndarray, str]:
     """Arrival times in seconds and their clock ("local" wall clock, or "relative")."""
-    column = next((c for c in _CLOCK_TIMES if c in table.names), None)
+    column = table.find(*_CLOCK_TIMES)
     if column is not None:
         seconds = clock_seconds(table.texts(column))
         if np.isfinite(seconds).sum() >= 2:
             return seconds, "local"
-    column = next((c for c in _SECONDS if c in table.names), None)
+    column = table.find(*_SECONDS)
     if column is None:
         raise ImportFileError(table.source, "no time column (time, Chip Time() or Time(s)) with "
                               "readable times", line=table.header_line)

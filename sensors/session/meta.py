@@ -14,6 +14,7 @@ from sensors.session.scanner import COMMENT, TEXT, Lines
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SPAN_RE = re.compile(rf"\s*({_NUMBER})\s*[:-]\s*({_NUMBER})\s*")
+_PADDING = ",;"  # separators spreadsheets save with (DESIGN.md's dialects: comma, semicolon)
 _META_RE = re.compile(r"#\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:(.*)", re.DOTALL)
 
 
@@ -36,16 +37,23 @@ class Meta:
     marks: list[tuple[float, str]] = field(default_factory=list)
     calibration: tuple[float, float] | None = None
     warnings: list[str] = field(default_factory=list)
+    padding: str = ""  # the separator a spreadsheet padded the ``#`` lines with ("" when none)
 
     def read(self, raw: bytes, lines: Lines, first_line: int, source: str) -> None:
         """Read every ``# key: value`` line of a block; ``mark`` lines become marks."""
         for index in np.flatnonzero(lines.kinds == COMMENT):
             line_no = first_line + int(index)
             text = raw[lines.starts[index]:lines.ends[index]].decode("utf-8", "replace").strip()
+            if self.padding:
+                text = text.rstrip(self.padding).rstrip()
             match = _META_RE.fullmatch(text)
             if match is None:
                 continue  # a plain comment
             key, value = match[1], match[2].strip()
+            if key == "format" and not self.padding and (padding := _spreadsheet_padding(value)):
+                self.padding, value = padding, FORMAT_ID
+                self.warnings.append(f"line {line_no}: the # lines end in empty '{padding}' cells a spreadsheet "
+                                     "added when the file was saved again; read without them")
             if key == "mark":
                 self._add_mark(value, line_no)
                 continue
@@ -70,6 +78,17 @@ class Meta:
             self.warnings.append(f"line {line_no}: mark without a time in seconds ({value!r}); ignored")
             return
         self.marks.append((time_s, text.strip()))
+
+
+def _spreadsheet_padding(value: str) -> str:
+    """The separator a spreadsheet padded the format line with (``backmon-session/1,,,,,,,``: every
+    row of a sheet is saved as wide as the widest, the header), or "" when the value is no such
+    padding. backmon never writes the format line with separators, so its padding tells that the
+    file went through a spreadsheet (tabs are blanks, stripped anyway)."""
+    for separator in _PADDING:
+        if value.endswith(separator) and value.rstrip(separator).rstrip() == FORMAT_ID:
+            return separator
+    return ""
 
 
 def find_header(raw: bytes, lines: Lines, first_line: int, source: str) -> tuple[int, list[str]] | None:

@@ -24,8 +24,8 @@ from sensors.simulator import (
 EXACT = SensorModel(accel_noise_g=0.0, gyro_noise_dps=0.0)  # noise-free, no bias
 
 
-def exact_scenario(*segments: Segment, model: SensorModel = EXACT, **kwargs) -> Scenario:
-    return Scenario(tuple(segments), left=model, right=model, calibration=False, **kwargs)
+def exact_scenario(*segments: Segment, model: SensorModel = EXACT) -> Scenario:
+    return Scenario(tuple(segments), left=model, right=model, calibration=False)
 
 
 def window(sim, side: str, start_s: float, end_s: float) -> np.ndarray:

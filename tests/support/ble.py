@@ -88,5 +88,5 @@ async def find(host, name: str, timeout_s: float = 3.0):
     return device
 
 
-def client_for(host, device, **kwargs) -> BleakClient:
-    return BleakClient(device, backend=host.client_backend, timeout=5.0, **kwargs)
+def client_for(host, device, *, disconnected_callback=None) -> BleakClient:
+    return BleakClient(device, backend=host.client_backend, timeout=5.0, disconnected_callback=disconnected_callback)

@@ -123,7 +123,7 @@ def test_imported_session_analyses_to_the_simulated_bend(tmp_path):
 # ---------------------------------------------------------------- refusals and bad input
 
 
-def refusal(tmp_path, tool: str, files: dict[str, bytes], **kwargs) -> str:
+def refusal(tmp_path, tool: str, files: dict[str, bytes]) -> str:
     paths = []
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)

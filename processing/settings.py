@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from processing.settings_check import Checked, SettingsError, within
-from sensors.errors import BackmonError
+from sensors.errors import BackmonError, FileProblem, open_file
 from sensors.limits import MAX_SPAN_S
 
 DAY_S = 86_400.0  # the longest hold, cooldown or time constant that can mean anything in a shift
@@ -178,7 +178,8 @@ def load_settings(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     try:
-        with open(path, "rb") as handle:
+        # open_file: a pipe or a device given as the config is refused, not waited on (issue 11)
+        with open_file(path, error=FileProblem, directory_problem="is a folder, not a TOML config file") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise BackmonError(f"{path}: config file not found") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 
 
 class BackmonError(Exception):
@@ -53,23 +54,56 @@ class BluetoothUnavailable(BackmonError):
 
 
 def read_file_bytes(path, *, error: type[FileProblem], directory_problem: str) -> bytes:
-    """The whole file, or ``error`` with one sentence: a directory, missing, unreadable."""
+    """The whole file, or ``error`` with one sentence: a directory, missing, unreadable, not a
+    regular file."""
     with open_file(path, error=error, directory_problem=directory_problem) as handle:
         return handle.read()
 
 
+# Opened without waiting: a pipe without a writer would otherwise block open() for ever.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
 @contextlib.contextmanager
 def open_file(path, *, error: type[FileProblem], directory_problem: str):
-    """The file open for binary reading; a directory, a missing or an unreadable file (also
-    while reading) becomes ``error`` with one sentence."""
+    """The file open for binary reading: every input file backmon reads goes through here. A
+    directory, a missing or an unreadable file (also while reading), and anything that is not a
+    regular file (a device such as /dev/zero never ends, a pipe may wait for ever for a writer)
+    become ``error`` with one sentence."""
     name = os.fspath(path)
     name = name.decode(errors="replace") if isinstance(name, bytes) else name
     try:
-        with open(path, "rb") as handle:
-            yield handle
+        fd = os.open(path, _OPEN_FLAGS)
     except IsADirectoryError:
         raise error(name, directory_problem) from None
     except FileNotFoundError:
         raise error(name, "no such file") from None
     except OSError as err:
+        if os.path.isdir(path):  # Windows refuses to open a folder
+            raise error(name, directory_problem) from None
         raise error(name, f"cannot read the file ({err.strerror or err})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(name, directory_problem)
+        if not stat.S_ISREG(mode):
+            raise error(name, f"is not a regular file ({_special_kind(mode)}); give a saved file")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        with handle:
+            yield handle
+    except OSError as err:
+        raise error(name, f"cannot read the file ({err.strerror or err})") from None
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"

@@ -19,9 +19,9 @@ def add_parser(commands) -> None:
     p.add_argument("--from", dest="tool", required=True, choices=TOOLS,
                    help="the tool that made the files")
     p.add_argument("--left", nargs="+", default=[], metavar="FILE",
-                   help="the left sensor's files (CSV files or a zip export)")
+                   help="the left sensor's files (CSV files, a zip export or its unpacked folder)")
     p.add_argument("--right", nargs="+", default=[], metavar="FILE",
-                   help="the right sensor's files (CSV files or a zip export)")
+                   help="the right sensor's files (CSV files, a zip export or its unpacked folder)")
     p.add_argument("--left-device", metavar="NAME",
                    help="witmotion: the left sensor's name (or part of it) in a file with several")
     p.add_argument("--right-device", metavar="NAME",
@@ -32,14 +32,16 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from sensors.errors import BackmonError
-    from sensors.importers import import_recording, read_inputs
+    from sensors.importers import ReadBudget, import_recording, read_inputs
     from sensors.session.files import write_session
 
     if not args.left and not args.right:
         raise BackmonError("import: give the files of at least one side (--left and/or --right)")
     if (args.left_device or args.right_device) and args.tool != "witmotion":
         raise BackmonError("import: --left-device and --right-device are for --from witmotion")
-    imported = import_recording(args.tool, read_inputs(args.left), read_inputs(args.right),
+    budget = ReadBudget()  # one cap on what the files of both sides unpack (sensors.importers.inputs)
+    imported = import_recording(args.tool, read_inputs(args.left, budget=budget),
+                                read_inputs(args.right, budget=budget),
                                 left_device=args.left_device, right_device=args.right_device)
     write_session(args.out, imported.left, imported.right, metadata=imported.metadata)
     for note in imported.notes:

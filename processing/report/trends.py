@@ -25,7 +25,12 @@ from processing.alerts import AlertKind
 from processing.report.formatting import parse_started_at
 from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
 from processing.schemas import check_analysis
+from sensors.errors import FileProblem, open_file
 from sensors.samples import SIDES, Side, TimeBase
+
+# An analysis JSON holds summaries, alerts and gaps: well under 1 MB even for two days. Read whole
+# into memory to parse, so a larger file is refused rather than read (issue 11).
+MAX_ANALYSIS_JSON_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -130,16 +135,20 @@ def _started_at(data: dict) -> datetime | None:
 
 
 def read_analysis_json(path: str | os.PathLike) -> dict:
-    """An analysis JSON file checked against its schema; ValueError saying why when it is not one."""
-    with open(path, encoding="utf-8") as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"not JSON ({err.msg}, line {err.lineno})") from None
-        except UnicodeDecodeError:
-            raise ValueError("not JSON (not UTF-8 text)") from None
-        except RecursionError:
-            raise ValueError("not an analysis (nested too deeply to read)") from None
+    """An analysis JSON file checked against its schema; ValueError saying why when it is not one
+    (FileProblem when it cannot be read: missing, a folder, a pipe or a device)."""
+    with open_file(path, error=FileProblem, directory_problem="is a folder, not an analysis JSON file") as handle:
+        raw = handle.read(MAX_ANALYSIS_JSON_BYTES + 1)
+    if len(raw) > MAX_ANALYSIS_JSON_BYTES:
+        raise ValueError(f"not an analysis (larger than {MAX_ANALYSIS_JSON_BYTES >> 20} MiB)")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not JSON ({err.msg}, line {err.lineno})") from None
+    except UnicodeDecodeError:
+        raise ValueError("not JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise ValueError("not an analysis (nested too deeply to read)") from None
     check_analysis(data)
     return data
 

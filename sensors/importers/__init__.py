@@ -1,7 +1,8 @@
 """Importers for other tools' exports: one module per tool, pure functions of file bytes.
 
-``import_recording(tool, left, right)`` reads each side's files (``read_inputs`` for paths;
-zip archives are opened) with the tool's ``read_side`` and puts the two sides on one time base:
+``import_recording(tool, left, right)`` reads each side's files (``read_inputs`` for paths:
+folders and zip archives are listed, and files read only when needed, within the caps of
+``sensors.importers.inputs``) with the tool's ``read_side`` and puts the two sides on one time base:
 
 - both sides on a wall clock (MetaBase, Sensor Logger, phyphox with meta/time.csv: Unix time;
   WitMotion: the recording PC's local time): times count from the earlier side's first sample,
@@ -19,7 +20,7 @@ from datetime import datetime, timezone
 
 from sensors.errors import ImportFileError
 from sensors.importers import metabase, phyphox, sensorlogger, witmotion
-from sensors.importers.inputs import InputFile, read_inputs
+from sensors.importers.inputs import InputFile, InputFiles, ReadBudget, read_inputs
 from sensors.importers.streams import Recording
 from sensors.limits import MAX_SPAN_S
 from sensors.samples import SideSamples
@@ -56,6 +57,7 @@ def import_recording(tool: str, left: list[InputFile], right: list[InputFile], *
     if not recordings:
         raise ValueError("no files for either side")  # the command line asks for one side at least
     offsets, metadata, notes = _time_base(recordings)
+    notes += [note for files in (left, right) if isinstance(files, InputFiles) for note in files.notes]
     metadata = {"source": f"{SOURCES[tool]} (imported by backmon)", **metadata}
     sides = {}
     for side, rec in recordings.items():
@@ -114,4 +116,4 @@ def _check_times(recordings: dict[str, Recording]) -> None:
                                   "between 1990 and 2100; is the time column damaged?")
 
 
-__all__ = ["IMPORTERS", "Imported", "InputFile", "import_recording", "read_inputs"]
+__all__ = ["IMPORTERS", "Imported", "InputFile", "InputFiles", "ReadBudget", "import_recording", "read_inputs"]

@@ -28,8 +28,8 @@ import numpy as np
 
 from sensors.errors import ImportFileError
 from sensors.importers.inputs import InputFile
-from sensors.importers.streams import Recording, Stream, find_one, merge
-from sensors.importers.table import Table, read_table
+from sensors.importers.streams import Recording, Stream, find_one, merge, set_aside_note
+from sensors.importers.table import Table, peek_header, read_table
 
 NAME = "metabase"
 _EPOCH_MS = ("epoch (ms)", "epoc (ms)")
@@ -46,17 +46,23 @@ def _is_header(names: list[str]) -> bool:
 def read_side(files: list[InputFile], *, side: str, device: str | None = None) -> Recording:
     """One sensor's MetaBase files (accelerometer + gyroscope; others set aside) as a Recording."""
     notes: list[str] = []
-    streams, macs = [], {}
+    streams, macs, unused = [], {}, []
     for file in files:
+        names = peek_header(file, is_header=_is_header)  # a stream set aside is never read whole
+        if names is not None and _kind(names, file)[0] is None:
+            unused.append(file.name)
+            continue
         table = read_table(file, is_header=_is_header, what="a MetaBase CSV export (its first "
                            "column is 'epoch (ms)')")
         stream = _stream(table, file, notes)
         if stream is None:
+            unused.append(file.name)
             continue
         streams.append(stream)
         mac = _mac(file.basename)
         if mac:
             macs[mac] = file.name
+    notes += set_aside_note(unused, "not an accelerometer or gyroscope stream")
     if len(macs) > 1:
         raise ImportFileError(side, "the files come from different sensors ("
                               + ", ".join(f"{mac} in {name}" for mac, name in macs.items())
@@ -69,9 +75,8 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
 
 def _stream(table: Table, file: InputFile, notes: list[str]) -> Stream | None:
     """The file's stream, or None for a stream backmon does not use (noted)."""
-    kind, axes = _kind(table, file)
+    kind, axes = _kind(table.names, file)
     if kind is None:
-        notes.append(f"{file.name}: not an accelerometer or gyroscope stream; set aside")
         return None
     first = table.names[0].lower()
     time_s = table.numbers(table.names[0]) / (1000.0 if first in _EPOCH_MS else 1.0)
@@ -82,15 +87,19 @@ def _stream(table: Table, file: InputFile, notes: list[str]) -> Stream | None:
     return Stream(kind, time_s, xyz, "utc", file.name)
 
 
-def _kind(table: Table, file: InputFile) -> tuple[str | None, tuple[str, ...]]:
+def _kind(names: tuple[str, ...], file: InputFile) -> tuple[str | None, tuple[str, ...]]:
     """("accel" | "gyro" | None, the three axis columns) from the header's units or the name."""
     squashed = file.basename.lower().replace(" ", "")
-    if table.has("x-axis (g)", "y-axis (g)", "z-axis (g)"):
+
+    def has(*wanted: str) -> bool:
+        return all(w in names for w in wanted)
+
+    if has("x-axis (g)", "y-axis (g)", "z-axis (g)"):
         _refuse_without_gravity(squashed, file)
         return "accel", ("x-axis (g)", "y-axis (g)", "z-axis (g)")
-    if table.has("x-axis (deg/s)", "y-axis (deg/s)", "z-axis (deg/s)"):
+    if has("x-axis (deg/s)", "y-axis (deg/s)", "z-axis (deg/s)"):
         return "gyro", ("x-axis (deg/s)", "y-axis (deg/s)", "z-axis (deg/s)")
-    if table.has("X", "Y", "Z") and table.names[0].lower() in _EPOCH_S:  # MetaBase 5
+    if has("X", "Y", "Z") and names[0].lower() in _EPOCH_S:  # MetaBase 5
         if "accelerometer" in squashed or "acceleration" in squashed or "gravity" in squashed:
             _refuse_without_gravity(squashed, file)
             return "accel", ("X", "Y", "Z")

@@ -45,7 +45,7 @@ from sensors.importers.streams import (
     set_aside_note,
     single,
 )
-from sensors.importers.table import Table, read_table
+from sensors.importers.table import Table, peek_header, read_table
 
 NAME = "phyphox"
 TIME = "Time (s)"
@@ -74,11 +74,9 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
     data_files = [f for f in files if f.basename.lower() not in ("time.csv", "device.csv")]
     streams, both, linear, unused = [], None, [], []
     for file in data_files:
-        table = read_table(file, is_header=_is_data_header,
-                           what="a phyphox CSV export (no \"Time (s)\" column)")
-        kind, columns = _kind(table, file)
-        if kind in ("linear", None):
-            (linear if kind == "linear" else unused).append(table)
+        kind, columns, table = _classified(file)
+        if table is None:
+            (linear if kind == "linear" else unused).append(file.name)
             continue
         if table.skipped_lines:
             notes.append(f"{file.name}: skipped {table.skipped_lines} line(s) with a wrong "
@@ -93,8 +91,8 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
             streams.append(Stream("gyro", time_s, _columns(table, columns) * DEG_PER_RAD, clock, file.name))
     if linear and both is None and not any(s.kind == "accel" for s in streams):
         _refuse_linear(linear[0])
-    notes += set_aside_note([t.source for t in linear], "linear acceleration (no gravity)")
-    notes += set_aside_note([t.source for t in unused], "neither acceleration (with g) nor gyroscope")
+    notes += set_aside_note(linear, "linear acceleration (no gravity)")
+    notes += set_aside_note(unused, "neither acceleration (with g) nor gyroscope")
     device_name = "phone (phyphox)"
     if both is not None and not streams:
         return single(both[0], both[1], device=device_name, sources=(both[0].source,), notes=notes)
@@ -107,17 +105,35 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
     return merge(accel, gyro, device=device_name, sources=(accel.source, gyro.source), notes=notes)
 
 
-def _kind(table: Table, file: InputFile) -> tuple[str | None, tuple[str, ...]]:
-    """("both" | "accel" | "gyro" | "linear" | None, the three axis columns)."""
-    if table.has(*ACCEL):
-        return ("both" if table.has(*GYRO) else "accel"), ACCEL
-    if table.has(*GYRO):
+def _classified(file: InputFile) -> tuple[str | None, tuple[str, ...], Table | None]:
+    """The file's kind and axis columns (see ``_kind``), with its table when it is used: a file
+    set aside for its header (seen in its first bytes) is never read whole, nor unpacked."""
+    names = peek_header(file, is_header=_is_data_header)
+    if names is not None:
+        kind, columns = _kind(names, file)
+        if kind in ("linear", None):
+            return kind, columns, None
+    table = read_table(file, is_header=_is_data_header, what="a phyphox CSV export (no \"Time (s)\" column)")
+    kind, columns = _kind(table.names, file)
+    return kind, columns, (table if kind not in ("linear", None) else None)
+
+
+def _kind(names: tuple[str, ...], file: InputFile) -> tuple[str | None, tuple[str, ...]]:
+    """("both" | "accel" | "gyro" | "linear" | None, the three axis columns) from the header."""
+    folded = {n.casefold() for n in names}
+
+    def has(*wanted: str) -> bool:
+        return all(w.casefold() in folded for w in wanted)
+
+    if has(*ACCEL):
+        return ("both" if has(*GYRO) else "accel"), ACCEL
+    if has(*GYRO):
         return "gyro", GYRO
-    if table.has(*LINEAR):
+    if has(*LINEAR):
         return "linear", LINEAR
-    if table.has(*GYRO_SHORT):
+    if has(*GYRO_SHORT):
         return "gyro", GYRO_SHORT
-    if table.has(*ACCEL_SHORT):
+    if has(*ACCEL_SHORT):
         squashed = file.basename.lower().replace(" ", "").replace("_", "")
         if "linear" in squashed or "withoutg" in squashed:
             return "linear", ACCEL_SHORT
@@ -133,8 +149,8 @@ def _columns(table: Table, names: tuple[str, ...]) -> np.ndarray:
     return np.column_stack([table.numbers(n) for n in names])
 
 
-def _refuse_linear(table: Table) -> None:
-    raise ImportFileError(table.source, "phyphox 'Acceleration without g' (linear acceleration) has no "
+def _refuse_linear(name: str) -> None:
+    raise ImportFileError(name, "phyphox 'Acceleration without g' (linear acceleration) has no "
                           "gravity, which backmon needs for the angles; record with 'Acceleration with g' "
                           "and export that instead")
 

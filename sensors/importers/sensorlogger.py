@@ -21,7 +21,7 @@ import numpy as np
 
 from sensors.errors import ImportFileError
 from sensors.importers.inputs import InputFile
-from sensors.importers.streams import DEG_PER_RAD, G_MPS2, Recording, Stream, clean, merge
+from sensors.importers.streams import DEG_PER_RAD, G_MPS2, Recording, Stream, clean, merge, set_aside_note
 from sensors.importers.table import Table, read_table
 
 NAME = "sensorlogger"
@@ -45,15 +45,17 @@ def read_side(files: list[InputFile], *, side: str, device: str | None = None) -
     """One phone's Sensor Logger files (the zip, or its CSVs) as a Recording."""
     notes: list[str] = []
     roles: dict[str, InputFile] = {}
+    unused = []  # set aside by name: never read
     for file in files:
         role = _role(file.basename)
         if role is None:
-            notes.append(f"{file.name}: not used by backmon; set aside")
+            unused.append(file.name)
         elif role in roles:
             raise ImportFileError(file.name, f"a second {file.basename} for the {side} side "
                                   f"(also {roles[role].name}); give one recording per side")
         else:
             roles[role] = file
+    notes += set_aside_note(unused, "not used by backmon")
     platform, standardised, device_name = _metadata(roles.get("metadata"))
     if "total" in roles:
         accel = _stream(roles["total"], "accel", 1.0 / G_MPS2)

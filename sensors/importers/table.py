@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sensors.errors import ImportFileError
-from sensors.importers.inputs import InputFile
+from sensors.importers.inputs import HEAD_BYTES, InputFile
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _BOM_CHAR = "\ufeff"
@@ -90,6 +90,22 @@ def decode(file: InputFile, *, fallback: str = "latin-1") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode(fallback, errors="replace")
+
+
+def peek_header(file: InputFile, *, is_header: Callable[[list[str]], bool],
+                separators: tuple[str, ...] = _SEPARATORS, fallback: str = "latin-1") -> tuple[str, ...] | None:
+    """The names of ``file``'s header line when its first bytes (``InputFile.head``) hold one that
+    satisfies ``is_header``, else None (then only reading the whole file can tell). Lets an
+    importer set a file aside by its header without reading (or unpacking) the rest."""
+    head = file.head()
+    if len(head) == HEAD_BYTES:  # cut: the last line may be partial
+        head = head[:head.rfind(b"\n") + 1]
+    lines = decode(InputFile(file.name, head), fallback=fallback).splitlines()
+    for line in lines[:_HEADER_SEARCH_LINES]:
+        names = _header_names(line, _sniff_separator(line, separators))
+        if is_header(names):
+            return tuple(names)
+    return None
 
 
 def read_table(file: InputFile, *, is_header: Callable[[list[str]], bool], what: str,

@@ -1,4 +1,10 @@
-"""Session CSV ``#`` lines and the header line (DESIGN.md, "Session CSV format v1")."""
+"""Session CSV ``#`` lines and the header line (DESIGN.md, "Session CSV format v1").
+
+What the ``#`` lines add is kept in memory and written into every report and JSON, so it is
+capped (below, with the reasons): keys beyond MAX_METADATA_KEYS and marks beyond MAX_MARKS are
+counted, not kept, and values and mark texts are cut to their first characters, each with one
+warning for the whole file. The file itself is never changed.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,15 @@ from sensors.session.scanner import COMMENT, TEXT, Lines
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SPAN_RE = re.compile(rf"\s*({_NUMBER})\s*[:-]\s*({_NUMBER})\s*")
 _PADDING = ",;"  # separators spreadsheets save with (DESIGN.md's dialects: comma, semicolon)
+# The recorder and the importers write about a dozen keys (format, started_at, devices, files,
+# calibration_s, ...): 200 leaves room for any tool's own, and keeps the report's list readable.
+MAX_METADATA_KEYS = 200
+# A mark tags a task; a working day has dozens. 1,000 marks of 200 characters and 200 values of
+# 500 keep what a report shows of the # lines near 300 kB (the README promises reports under 1 MB).
+MAX_MARKS = 1_000
+MAX_MARK_CHARS = 200
+MAX_VALUE_CHARS = 500  # the longest values written are an import's file lists, a few hundred characters
+_LINES_NAMED = 5  # line numbers listed in a summarised warning before "..."
 _META_RE = re.compile(r"#\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:(.*)", re.DOTALL)
 
 
@@ -38,6 +53,10 @@ class Meta:
     calibration: tuple[float, float] | None = None
     warnings: list[str] = field(default_factory=list)
     padding: str = ""  # the separator a spreadsheet padded the ``#`` lines with ("" when none)
+    further_keys: int = 0  # metadata lines with a new key beyond MAX_METADATA_KEYS
+    further_marks: int = 0
+    untimed_marks: _Seen = field(default_factory=lambda: _Seen())
+    cut_values: _Seen = field(default_factory=lambda: _Seen())
 
     def read(self, raw: bytes, lines: Lines, first_line: int, source: str) -> None:
         """Read every ``# key: value`` line of a block; ``mark`` lines become marks."""
@@ -57,15 +76,22 @@ class Meta:
             if key == "mark":
                 self._add_mark(value, line_no)
                 continue
-            self.metadata[key] = value
-            if key == "format" and value != FORMAT_ID:
-                raise SessionFileError(source, f"unsupported format {value!r} (backmon reads "
-                                       f"{FORMAT_ID}); is this file from a newer backmon?", line=line_no)
-            if key == "calibration_s":
-                try:
-                    self.calibration = parse_time_span(value)
-                except ValueError as err:
-                    raise SessionFileError(source, f"calibration_s: {err}", line=line_no) from None
+            self._add_value(key, value, line_no, source)
+
+    def _add_value(self, key: str, value: str, line_no: int, source: str) -> None:
+        """A ``key: value`` line: kept within the caps; format and calibration_s honoured always."""
+        if key in self.metadata or len(self.metadata) < MAX_METADATA_KEYS:
+            self.metadata[key] = self._cut(key, value, MAX_VALUE_CHARS, line_no)
+        else:
+            self.further_keys += 1
+        if key == "format" and value != FORMAT_ID:
+            raise SessionFileError(source, f"unsupported format {value[:40]!r} (backmon reads "
+                                   f"{FORMAT_ID}); is this file from a newer backmon?", line=line_no)
+        if key == "calibration_s":
+            try:
+                self.calibration = parse_time_span(value)
+            except ValueError as err:
+                raise SessionFileError(source, f"calibration_s: {str(err)[:200]}", line=line_no) from None
 
     def _add_mark(self, value: str, line_no: int) -> None:
         """``<time_s> <text>``: a mark without a usable time is dropped with a warning."""
@@ -75,9 +101,64 @@ class Meta:
         except ValueError:
             time_s = math.nan
         if not math.isfinite(time_s):
-            self.warnings.append(f"line {line_no}: mark without a time in seconds ({value!r}); ignored")
+            self.untimed_marks.add(line_no, value[:80])
             return
-        self.marks.append((time_s, text.strip()))
+        if len(self.marks) >= MAX_MARKS:
+            self.further_marks += 1
+            return
+        self.marks.append((time_s, self._cut("mark", text.strip(), MAX_MARK_CHARS, line_no)))
+
+    def _cut(self, key: str, value: str, limit: int, line_no: int) -> str:
+        if len(value) <= limit:
+            return value
+        self.cut_values.add(line_no, f"{key} is {len(value):,} characters long")
+        return value[:limit]
+
+    def summary(self) -> list[str]:
+        """One warning per cap that was reached (and for marks without a time), for the whole file."""
+        out = []
+        if self.further_keys:
+            out.append(f"{self.further_keys:,} further metadata lines not shown (backmon keeps "
+                       f"{MAX_METADATA_KEYS} keys; the file is unchanged)")
+        if self.further_marks:
+            out.append(f"{self.further_marks:,} further marks not shown (backmon keeps the first {MAX_MARKS:,}; "
+                       "the file is unchanged)")
+        marks, cut = self.untimed_marks, self.cut_values
+        if marks.count == 1:
+            out.append(f"line {marks.lines[0]}: mark without a time in seconds ({marks.first!r}); ignored")
+        elif marks.count:
+            out.append(f"{marks.count:,} marks without a time in seconds ignored ({marks.named()}; e.g. "
+                       f"{marks.first!r})")
+        if cut.count == 1:
+            out.append(f"line {cut.lines[0]}: {cut.first}; the first {_limit_of(cut.first):,} are kept (the file is "
+                       "unchanged)")
+        elif cut.count:
+            out.append(f"{cut.count:,} values cut to their first {MAX_VALUE_CHARS:,} characters, marks to "
+                       f"{MAX_MARK_CHARS:,} ({cut.named()}; line {cut.lines[0]}: {cut.first}; the file is unchanged)")
+        return out
+
+
+@dataclass
+class _Seen:
+    """Lines something happened to: how many, the first few line numbers, what the first said."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    first: str = ""
+
+    def add(self, line_no: int, text: str) -> None:
+        self.count += 1
+        if len(self.lines) < _LINES_NAMED:
+            self.lines.append(line_no)
+        if self.count == 1:
+            self.first = text
+
+    def named(self) -> str:
+        return "lines " + ", ".join(str(n) for n in self.lines) + (", ..." if self.count > _LINES_NAMED else "")
+
+
+def _limit_of(what: str) -> int:
+    return MAX_MARK_CHARS if what.startswith("mark ") else MAX_VALUE_CHARS
 
 
 def _spreadsheet_padding(value: str) -> str:

@@ -131,16 +131,17 @@ def _scan(buf, slots, pow10, starts, ends, kinds, commas, odd, fast, values, sid
     return line
 
 
-def split_lines(buf: np.ndarray, names: list[str] | None = None) -> Lines:
+def split_lines(buf: np.ndarray, names: list[str] | None = None, *, newlines: int | None = None) -> Lines:
     """Find and classify the lines of ``buf`` (uint8) in one compiled pass; with the header's
-    ``names``, also read the wanted cells of every line that the fast path can. The pass
-    releases the GIL: a reader may scan the next block on another thread."""
+    ``names``, also read the wanted cells of every line that the fast path can. ``newlines``:
+    how many newline bytes ``buf`` holds, when the caller has counted them. The pass releases
+    the GIL: a reader may scan the next block on another thread."""
     slots = np.array([COLUMNS.index(c) if c in COLUMNS else -1 for c in names or ()], np.int64)
-    return _scan_part(buf, slots, bool(names))
+    return _scan_part(buf, slots, bool(names), newlines)
 
 
-def _scan_part(buf: np.ndarray, slots: np.ndarray, read_cells: bool) -> Lines:
-    n = int(np.count_nonzero(buf == _NEWLINE)) + 1
+def _scan_part(buf: np.ndarray, slots: np.ndarray, read_cells: bool, newlines: int | None = None) -> Lines:
+    n = (int(np.count_nonzero(buf == _NEWLINE)) if newlines is None else newlines) + 1
     starts, ends, commas = (np.empty(n, np.int64) for _ in range(3))
     kinds, side, odd, fast = np.empty(n, np.int8), np.full(n, -1, np.int8), np.empty(n, np.bool_), np.empty(n, np.bool_)
     values = np.full((n if read_cells else 0, len(COLUMNS)), np.nan)

@@ -3,8 +3,9 @@
 ``SessionStream(path)`` yields each side's rows in time order, block by block, and once the
 last block is through holds ``info``: metadata, marks, the time base, the calibration window,
 counts and the warnings, exactly what a reader of the whole file would report. Blocks are cut
-at line ends. A file in a spreadsheet's dialect (sensors.session.dialect) is converted whole:
-such files come from spreadsheets, which hold at most about a million rows.
+at line ends (sensors.session.blocks), at most BLOCK_BYTES and MAX_BLOCK_LINES each; a file in a
+spreadsheet's dialect is converted a block at a time (sensors.session.dialect). A line longer
+than MAX_LINE_BYTES is an error naming it; what the ``#`` lines add is capped (sensors.session.meta).
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ import numpy as np
 from sensors.errors import SessionFileError, open_file
 from sensors.limits import MAX_SPAN_S
 from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark, Side, TimeBase
+from sensors.session import blocks
+from sensors.session.blocks import Block, BlockReader
 from sensors.session.checks import Tally, count, impossible_note, impossible_rows
-from sensors.session.dialect import header_line, normalise_dialect
 from sensors.session.meta import Meta, find_header
 from sensors.session.rows import Rows, SideOrder
-from sensors.session.scanner import COLUMNS, COMMENT, data_lines, read_slow_lines, split_lines
+from sensors.session.scanner import COLUMNS, COMMENT, Lines, data_lines, read_slow_lines, split_lines
 from sensors.standing_thread import StandingThread
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block
 _SCANNER = StandingThread("backmon-scan")  # scans the block ahead
-_BOM = b"\xef\xbb\xbf"
 # Columns of a block's values (sensors.session.scanner.COLUMNS).
 _TIME, _DEVICE_TIME, _SEQ = COLUMNS.index("time_s"), COLUMNS.index("device_time_s"), COLUMNS.index("seq")
 _ACCEL = slice(COLUMNS.index("ax_g"), COLUMNS.index("az_g") + 1)
@@ -100,21 +101,26 @@ class SessionStream:
         self.source = source.decode(errors="replace") if isinstance(source, bytes) else source
         self.info: SessionInfo | None = None
         self.bytes_read, self.size_bytes = 0, 0  # of the file so far, and in all (for progress)
+        self._reader: BlockReader | None = None
 
     def __iter__(self) -> Iterator[SideRows]:  # noqa: C901 - the reader's one loop over blocks
         meta, broken, notes = Meta(), _Broken(), []
         sides = {side: SideOrder(side, self.source) for side in SIDES}
         names, line_no, seen_comment = None, 1, False
         above, usable_total = 0, 0  # rows with an epoch time, of all usable rows
-        for raw, size, dialect_notes, lines in self._scanned_blocks(lambda: names):  # noqa: B023 - the header as known now
-            notes += dialect_notes
-            buf = _view(raw, size)
+        for block, lines in self._scanned_blocks(lambda: names):  # noqa: B023 - the header as known now
+            raw = block.raw
+            if block.too_long:
+                raise _too_long(self.source, line_no)
+            buf = _view(raw, block.size)
+            lines, too_long = _before_too_long(lines)
             meta.read(raw, lines, line_no, self.source)
             seen_comment = seen_comment or bool(np.any(lines.kinds == COMMENT))
             after = -1
             if names is None and (found := find_header(raw, lines, line_no, self.source)) is not None:
                 after, names = found
-                lines = split_lines(buf, names)  # again, now reading the cells
+                lines = split_lines(buf, names, newlines=block.newlines)  # again, now reading the cells
+                lines, _ = _before_too_long(lines)
             if names is not None:
                 errors = []
                 for side, rows in self._block_rows(raw, buf, lines, after, names, line_no, broken):
@@ -130,6 +136,8 @@ class SessionStream:
                 if errors:
                     raise min(errors, key=lambda err: err.line or 0)
                 _check_between_sides(sides, self.source)
+            if too_long is not None:
+                raise _too_long(self.source, line_no + too_long)
             line_no += int(lines.starts.size)
         if names is None:
             what = "only comments" if seen_comment else "the file is empty"
@@ -140,56 +148,32 @@ class SessionStream:
             final = order.finish()
             if len(final):
                 yield SideRows(side, final)
+        notes = self._reader.notes() if self._reader is not None else []
         self.info = _info(self.source, meta, broken, notes, sides, epoch=above * 2 > usable_total)
 
     def _scanned_blocks(self, names: Callable[[], list[str] | None]):
-        """(bytes, size, dialect notes, Lines) per block. Once the header is known, the next
-        block is scanned on a second thread (the compiled pass releases the GIL) while this one
-        goes through the checks and sorting here."""
+        """(Block, Lines) per block. Once the header is known, the next block is scanned on a
+        second thread (the compiled pass releases the GIL) while this one goes through the checks
+        and sorting here."""
         blocks = self._blocks()
         current, ahead = next(blocks, None), None
         while current is not None:
-            raw, size, dialect_notes = current
-            lines = ahead.result() if ahead is not None else split_lines(_view(raw, size), names())
-            current, ahead = next(blocks, None), None
-            if current is not None and names() is not None:
-                ahead = _SCANNER.submit(split_lines, _view(*current[:2]), names())
-            yield raw, size, dialect_notes, lines
+            lines = ahead.result() if ahead is not None else _scan(current, names())
+            following, ahead = next(blocks, None), None
+            if following is not None and names() is not None and not following.too_long:
+                ahead = _SCANNER.submit(_scan, following, names())
+            yield current, lines
+            current = following
 
-    def _blocks(self) -> Iterator[tuple[bytes | bytearray, int, list[str]]]:
-        """(bytes, how many of them to read, dialect notes): blocks cut after a newline. The
-        standard path fills two buffers in turn: a block stays intact while the next is read."""
+    def _blocks(self) -> Iterator[Block]:
+        """The file's blocks (sensors.session.blocks); ``self._reader`` keeps what it converted."""
         with open_file(self.path, error=SessionFileError,
                        directory_problem="is a directory, not a session CSV file") as handle:
             self.size_bytes = os.fstat(handle.fileno()).st_size
-            data = handle.read(self.block_bytes)
-            data = data[len(_BOM):] if data.startswith(_BOM) else data
-            while header_line(data) is None and (more := handle.read(self.block_bytes)):
-                data += more  # the dialect is told by the header line
-            self.bytes_read = handle.tell()
-            standard, notes = normalise_dialect(data)
-            if notes or (b"\n" not in data and data):  # a spreadsheet's dialect: convert it whole
-                whole, notes = normalise_dialect(data + handle.read())
-                yield whole, len(whole), notes
-                return
-            buffers, filled = [bytearray(data), bytearray(0)], len(data)
-            del data, standard
-            while filled:
-                buffer = buffers[0]
-                cut = buffer.rfind(b"\n", 0, filled) + 1
-                if not cut and filled == len(buffer):  # a line longer than the buffer: grow it
-                    buffers[0] = buffer = buffer + bytearray(max(len(buffer), self.block_bytes))
-                    filled += handle.readinto(memoryview(buffer)[filled:])
-                    continue
-                yield buffer, cut or filled, []  # no newline left: the file's last line
-                tail = filled - cut if cut else 0
-                other = buffers[1]
-                if len(other) < max(self.block_bytes, 2 * tail):
-                    other = bytearray(max(self.block_bytes, 2 * tail))
-                other[:tail] = buffer[cut:cut + tail]
-                filled = tail + handle.readinto(memoryview(other)[tail:])
-                buffers = [other, buffer]
-                self.bytes_read = handle.tell()
+            self._reader = BlockReader(handle, self.block_bytes)
+            for block in self._reader:
+                self.bytes_read = self._reader.bytes_read or handle.tell()
+                yield block
 
     def _block_rows(self, raw: bytes, buf, lines, after: int, names: list[str], line_no: int, broken: _Broken):
         """The usable rows of a block per side (file order), with the broken ones tallied."""
@@ -232,6 +216,27 @@ def _view(raw: bytes | bytearray, size: int) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, count=size)
 
 
+def _scan(block: Block, names: list[str] | None) -> Lines | None:
+    return None if block.too_long else split_lines(_view(block.raw, block.size), names, newlines=block.newlines)
+
+
+def _before_too_long(lines: Lines | None) -> tuple[Lines | None, int | None]:
+    """The lines before the first one longer than MAX_LINE_BYTES, and that line's index (None
+    when there is none): the lines before it are read as usual, then the reader stops there."""
+    if lines is None:
+        return lines, None
+    too_long = np.flatnonzero(lines.ends - lines.starts > blocks.MAX_LINE_BYTES)
+    if not too_long.size:
+        return lines, None
+    first = int(too_long[0])
+    return Lines(*(column[:first] for column in lines)), first
+
+
+def _too_long(source: str, line_no: int) -> SessionFileError:
+    return SessionFileError(source, f"the line is longer than {blocks.MAX_LINE_BYTES >> 20} MiB, which no session "
+                            "line is (is this a session CSV file?)", line=line_no)
+
+
 def _check_between_sides(sides: dict[str, SideOrder], source: str) -> None:
     (a, first), (b, second) = sides.items()
     if not (np.isfinite(first.low[0]) and np.isfinite(second.low[0])):
@@ -257,7 +262,7 @@ def _info(source: str, meta: Meta, broken: _Broken, dialect_notes: list[str], si
     time_base = TimeBase.EPOCH if epoch else TimeBase.RELATIVE
     first_s = min(s.first_s for s in present.values())
     calibration = meta.calibration and tuple(_to_session_axis(t, time_base, first_s) for t in meta.calibration)
-    notes = dialect_notes + meta.warnings + broken.notes()
+    notes = dialect_notes + meta.warnings + meta.summary() + broken.notes()
     notes += [n for o in sides.values() for n in o.outlier_note()]
     notes += [n for o in sides.values() for n in o.notes()]
     skipped = broken.skipped + sum(o.outliers.count for o in sides.values())

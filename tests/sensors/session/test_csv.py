@@ -278,8 +278,9 @@ def test_bad_mark_is_a_warning(tmp_path):
     text = f"# mark: soon lifting\n# mark:\n# mark: 3\n{HEADER}\n" + rows(2, "left")
     session = read_session(write(tmp_path, text))
     assert session.marks == (Mark(3.0, ""),)
-    assert session.warnings == ("line 1: mark without a time in seconds ('soon lifting'); ignored",
-                                "line 2: mark without a time in seconds (''); ignored")
+    assert session.warnings == ("2 marks without a time in seconds ignored (lines 1, 2; e.g. 'soon lifting')",)
+    session = read_session(write(tmp_path, f"{HEADER}\n" + rows(2, "left") + "# mark: soon\n"))
+    assert session.warnings == ("line 4: mark without a time in seconds ('soon'); ignored",)
 
 
 # ---------------------------------------------------------------- unusable files

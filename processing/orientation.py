@@ -1,11 +1,23 @@
 """Step 3: the direction of gravity in each sensor's frame, fused with its gyroscope.
 
-The accelerometer alone mistakes movement for tilt; the gyroscope alone drifts. A
-complementary filter (the structure of x-io Fusion: gain, acceleration rejection, recovery,
-gyroscope bias learnt while still, plus a slow Mahony-type integral of the bias) keeps the
-gravity direction right while the wearer moves. The per-sample recursion runs in a compiled
-kernel (numba) over whole chunks, with its state carried between chunks, so live and offline
-share it and hours of data take well under a second per side.
+The accelerometer alone mistakes movement for tilt; the gyroscope alone drifts. The fusion
+follows the two ideas of VQF that matter for tilt (Laidig and Seel, "VQF: Highly accurate IMU
+orientation estimation with bias estimation and magnetic disturbance rejection", Information
+Fusion 91, 2023; its published method and default parameters, not its code):
+
+- The specific force is low-passed (second-order Butterworth, time constant 3 s) in an almost
+  inertial frame: the frame the bias-corrected gyroscope integrates. Turning adds no lag there,
+  and over any movement the mean specific force is gravity. Here the filter's state vectors live
+  in the sensor frame and are turned by each gyroscope step instead (the filter is linear, so it is
+  the same filter), and the gravity direction is the direction of its output: no quaternion.
+- The gyroscope bias is a Kalman estimate: at rest (gyroscope and accelerometer close to their
+  0.5 s low-pass for 1.5 s) from the low-passed gyroscope; in motion from the rate at which the
+  low-pass has to turn its output (a bias error e makes it turn at e across gravity), and pulled
+  very weakly to zero along gravity, the direction no tilt can observe.
+
+Clipping acts on vector lengths (VQF clips each axis), so a sensor mounted turned gives the same
+answer, turned. The per-sample recursion runs in a compiled kernel (numba) over whole chunks,
+with its state carried between chunks, so live and offline share it and chunked equals whole.
 """
 
 from __future__ import annotations
@@ -15,12 +27,19 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from scipy.signal import butter
 
+from processing.filters import capped_cutoff_hz
 from processing.settings import FusionSettings
 
-# State vector layout (float64): gravity estimate, gyro bias (deg/s), timers (s), flags.
-_G, _B, _STILL, _REJECT, _SINCE_INIT, _READY = slice(0, 3), slice(3, 6), 6, 7, 8, 9
-_STATE_SIZE = 10
+# State vector layout (float64): 0-2 the low-pass output y (the specific force's mean, sensor
+# frame); 3-8 its filter state (transposed direct form II), where during the start-up average 3-5
+# hold the running sum and _N the samples in it (0 once the filter runs); _B the bias (deg/s); _P
+# its covariance as (xx, yy, zz, xy, xz, yz) in (deg/s)^2; 19-30 the rest detector's filter states
+# (gyroscope, accelerometer); the time at rest; whether started.
+_N, _B, _P, _REST_S, _READY = 9, slice(10, 13), slice(13, 19), 31, 32
+_STATE_SIZE = 33
+_DEG = math.pi / 180.0
 
 
 @dataclass(frozen=True)
@@ -29,25 +48,41 @@ class FusionOutput:
     gyro_dps: np.ndarray  # (n, 3) angular rate with the learnt bias removed
 
 
+def tau_lowpass(tau_s: float, *, rate_hz: float, max_cutoff_fraction: float) -> np.ndarray:
+    """(b0, b1, b2, a1, a2) of VQF's second-order Butterworth low-pass for a time constant:
+    cut-off sqrt(2) / (2 pi tau), whose delay at low frequencies is tau (capped below Nyquist)."""
+    cutoff_hz = capped_cutoff_hz(math.sqrt(2.0) / (2.0 * math.pi * tau_s), rate_hz=rate_hz,
+                                 max_fraction=max_cutoff_fraction)
+    b, a = butter(2, cutoff_hz, fs=rate_hz)
+    return np.array([b[0], b[1], b[2], a[1], a[2]])
+
+
 class GravityFusion:
     """Streaming gravity estimator for one sensor at a fixed rate."""
 
     def __init__(self, *, rate_hz: float, settings: FusionSettings) -> None:
         self.dt_s = 1.0 / rate_hz
         s = settings
-        self._params = np.array([
-            s.gain, s.initial_gain, s.initialisation_s, math.radians(s.accel_rejection_deg),
-            s.recovery_trigger_s, s.still_gyro_dps, s.still_time_s, s.bias_time_constant_s,
-            s.bias_integral_gain,
-        ])
+        # The bias as a random walk: its variance grows by (0.1 deg/s)^2 per forgetting time.
+        walk = 0.1**2 / s.bias_forgetting_s  # (deg/s)^2 per second
+        # Measurement variances per sample for which the steady uncertainty is the given sigma
+        # (with a random walk q and one measurement of variance r/dt a sample, it is (q r)^(1/4)).
+        rest_var, motion_var = (sigma**4 / walk / self.dt_s for sigma in (s.bias_sigma_rest_dps,
+                                                                          s.bias_sigma_motion_dps))
+        self._params = np.concatenate([
+            *(tau_lowpass(tau_s, rate_hz=rate_hz, max_cutoff_fraction=s.max_cutoff_fraction)
+              for tau_s in (s.accel_time_constant_s, s.rest_filter_s)),
+            [s.accel_time_constant_s, s.rest_gyro_dps, s.rest_accel_g, s.rest_min_s, s.bias_clip_dps,
+             s.bias_sigma_init_dps**2, walk * self.dt_s, rest_var, motion_var, motion_var / s.bias_vertical_weight]])
         self.state = np.zeros(_STATE_SIZE)
+        self.state[_P] = [s.bias_sigma_init_dps**2] * 3 + [0.0] * 3
 
     @property
     def bias_dps(self) -> np.ndarray:
         return self.state[_B].copy()
 
     def process(self, accel_g: np.ndarray, gyro_dps: np.ndarray, *, reset: np.ndarray) -> FusionOutput:
-        """Fuse (n, 3) accelerometer and gyroscope samples; ``reset`` restarts at gaps."""
+        """Fuse (n, 3) accelerometer and gyroscope samples; ``reset`` restarts at gaps (the bias is kept)."""
         gravity, gyro_out = np.empty((len(accel_g), 3)), np.empty((len(gyro_dps), 3))
         # Any memory layout: the kernel reads rows by index (no contiguous copies needed).
         _fuse(np.asarray(accel_g, dtype=float), np.asarray(gyro_dps, dtype=float), np.asarray(reset, dtype=bool),
@@ -56,17 +91,14 @@ class GravityFusion:
 
 
 @numba.njit(cache=True)
-def _rotate(vx, vy, vz, rx, ry, rz):
-    """Rotate v by the rotation vector r (radians), Rodrigues' formula, on scalars.
+def _rotation(rx, ry, rz):
+    """The matrix turning vectors by the rotation vector r (radians), Rodrigues' formula, row by row.
 
-    Written with r itself, v cos(t) + (r x v) sin(t)/t + r (r.v) (1 - cos(t))/t^2 for the angle
-    t = |r|, so that below 0.1 rad (nearly every sample: 0.1 rad in one sample is 570 deg/s at
-    100 Hz) the three factors come from their series in t^2, cut where the next term is below
+    Below 0.1 rad (nearly every sample: 0.1 rad in one sample is 570 deg/s at 100 Hz) cos(t),
+    sin(t)/t and (1 - cos(t))/t^2 come from their series in t^2, cut where the next term is below
     1e-20: no square root, division, sine or cosine on the recursion's critical path.
     """
     t2 = rx * rx + ry * ry + rz * rz
-    if t2 < 1e-24:
-        return vx, vy, vz
     if t2 < 0.01:
         cos_t = 1.0 - t2 * (1 / 2 - t2 * (1 / 24 - t2 * (1 / 720 - t2 * (1 / 40320 - t2 * (1 / 3628800)))))
         sinc = 1.0 - t2 * (1 / 6 - t2 * (1 / 120 - t2 * (1 / 5040 - t2 * (1 / 362880 - t2 * (1 / 39916800)))))
@@ -75,96 +107,186 @@ def _rotate(vx, vy, vz, rx, ry, rz):
         t = math.sqrt(t2)
         cos_t, sinc = math.cos(t), math.sin(t) / t
         versc = (1.0 - cos_t) / t2
-    rv = (rx * vx + ry * vy + rz * vz) * versc
-    return (vx * cos_t + (ry * vz - rz * vy) * sinc + rx * rv,
-            vy * cos_t + (rz * vx - rx * vz) * sinc + ry * rv,
-            vz * cos_t + (rx * vy - ry * vx) * sinc + rz * rv)
+    xy, xz, yz = versc * rx * ry, versc * rx * rz, versc * ry * rz
+    sx, sy, sz = sinc * rx, sinc * ry, sinc * rz
+    return (cos_t + versc * rx * rx, xy - sz, xz + sy,
+            xy + sz, cos_t + versc * ry * ry, yz - sx,
+            xz - sy, yz + sx, cos_t + versc * rz * rz)
 
 
 @numba.njit(cache=True)
-def _normalised(v):
-    """v at unit length. v comes from rotating a unit vector, so it is off by rounding only and
-    one Newton step for 1/|v| near 1 restores it as well as a division would (to ~1e-16),
-    without a square root and a division on the critical path."""
-    n2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
-    if abs(n2 - 1.0) > 1e-6:  # never expected; then the exact way
-        n = math.sqrt(n2)
-        return v[0] / n, v[1] / n, v[2] / n
-    f = 1.5 - 0.5 * n2
-    return v[0] * f, v[1] * f, v[2] * f
+def _turn(m, state, at):
+    """Turn the vector state[at:at + 3] by the matrix m (nine numbers, row by row)."""
+    x, y, z = state[at], state[at + 1], state[at + 2]
+    state[at] = m[0] * x + m[1] * y + m[2] * z
+    state[at + 1] = m[3] * x + m[4] * y + m[5] * z
+    state[at + 2] = m[6] * x + m[7] * y + m[8] * z
 
 
 @numba.njit(cache=True)
-def _beyond(ex, ey, ez, dot, reject_rad, tan_reject):
-    """atan2(|e|, dot) > reject_rad, with atan2 called only near the boundary: for dot > 0 the
-    angle exceeds r exactly when |e| > tan(r) dot, and a relative margin of 1e-9, far above
-    rounding, leaves every other case to atan2 itself (same answer, a fraction of the cost)."""
-    sin_part = math.sqrt(ex * ex + ey * ey + ez * ez)
-    if tan_reject > 0.0 and dot > 1e-150:
-        bound = tan_reject * dot
-        if sin_part > bound * (1.0 + 1e-9):
-            return True
-        if sin_part < bound * (1.0 - 1e-9):
-            return False
-    return math.atan2(sin_part, dot) > reject_rad
+def _lowpass(c, x0, x1, x2, state, at):
+    """One step of a second-order section (c: b0, b1, b2, a1, a2) on a 3-vector whose two state
+    vectors sit at state[at:at + 3] and state[at + 3:at + 6]; returns the output vector."""
+    y0 = c[0] * x0 + state[at]
+    y1 = c[0] * x1 + state[at + 1]
+    y2 = c[0] * x2 + state[at + 2]
+    state[at] = c[1] * x0 - c[3] * y0 + state[at + 3]
+    state[at + 1] = c[1] * x1 - c[3] * y1 + state[at + 4]
+    state[at + 2] = c[1] * x2 - c[3] * y2 + state[at + 5]
+    state[at + 3] = c[2] * x0 - c[4] * y0
+    state[at + 4] = c[2] * x1 - c[4] * y1
+    state[at + 5] = c[2] * x2 - c[4] * y2
+    return y0, y1, y2
+
+
+@numba.njit(cache=True)
+def _steady(c, x, state, at):
+    """The state of that section after a long constant input x (output x: unit gain at 0 Hz)."""
+    f1, f2 = c[1] + c[2] - c[3] - c[4], c[2] - c[4]
+    for i in range(3):
+        state[at + i] = f1 * x[i]
+        state[at + 3 + i] = f2 * x[i]
+
+
+@numba.njit(cache=True)
+def _clip(x, y, z, limit):
+    """(x, y, z) shortened to at most ``limit`` long."""
+    n2 = x * x + y * y + z * z
+    if n2 <= limit * limit:
+        return x, y, z
+    f = limit / math.sqrt(n2)
+    return x * f, y * f, z * f
+
+
+@numba.njit(cache=True)
+def _times(x, y, z, m):
+    """The row (x, y, z) times the symmetric matrix m = (xx, yy, zz, xy, xz, yz)."""
+    return x * m[0] + y * m[3] + z * m[4], x * m[3] + y * m[1] + z * m[5], x * m[4] + y * m[5] + z * m[2]
+
+
+@numba.njit(cache=True)
+def _bias_update(state, nx, ny, nz, var, extra, ux, uy, uz):
+    """Kalman update of the bias (state[_B]) and its covariance (state[_P]) by the innovation n,
+    observed directly (H = I) with noise variance var I + extra u u^T. Scalars only: 3x3 algebra."""
+    p = (state[13], state[14], state[15], state[16], state[17], state[18])
+    sxx, syy, szz = p[0] + var + extra * ux * ux, p[1] + var + extra * uy * uy, p[2] + var + extra * uz * uz
+    sxy, sxz, syz = p[3] + extra * ux * uy, p[4] + extra * ux * uz, p[5] + extra * uy * uz
+    # S^-1 by cofactors (S is symmetric positive definite).
+    cxx, cyy, czz = syy * szz - syz * syz, sxx * szz - sxz * sxz, sxx * syy - sxy * sxy
+    cxy, cxz, cyz = sxz * syz - sxy * szz, sxy * syz - sxz * syy, sxy * sxz - sxx * syz
+    f = 1.0 / (sxx * cxx + sxy * cxy + sxz * cxz)
+    s_inv = (cxx * f, cyy * f, czz * f, cxy * f, cxz * f, cyz * f)
+    # Gain K = P S^-1, row by row (P is symmetric).
+    kx, ky, kz = _times(p[0], p[3], p[4], s_inv), _times(p[3], p[1], p[5], s_inv), _times(p[4], p[5], p[2], s_inv)
+    state[10] += kx[0] * nx + kx[1] * ny + kx[2] * nz
+    state[11] += ky[0] * nx + ky[1] * ny + ky[2] * nz
+    state[12] += kz[0] * nx + kz[1] * ny + kz[2] * nz
+    # P - K P: (K P)_ij = k_i . (column j of P).
+    state[13] = p[0] - (kx[0] * p[0] + kx[1] * p[3] + kx[2] * p[4])
+    state[14] = p[1] - (ky[0] * p[3] + ky[1] * p[1] + ky[2] * p[5])
+    state[15] = p[2] - (kz[0] * p[4] + kz[1] * p[5] + kz[2] * p[2])
+    state[16] = p[3] - (kx[0] * p[3] + kx[1] * p[1] + kx[2] * p[5])
+    state[17] = p[4] - (kx[0] * p[4] + kx[1] * p[5] + kx[2] * p[2])
+    state[18] = p[5] - (ky[0] * p[4] + ky[1] * p[5] + ky[2] * p[2])
+
+
+@numba.njit(cache=True)
+def _at_rest(gyro, accel, rest_c, state, dt, rest_gyro, rest_accel2, rest_min_s, clip):
+    """Rest detection: both signals within their thresholds of their low-pass (and the low-passed
+    rate no faster than the largest bias, so a steady slow turn is not rest) for rest_min_s.
+    Returns whether at rest and the low-passed rate (deg/s)."""
+    gx, gy, gz = _lowpass(rest_c, gyro[0], gyro[1], gyro[2], state, 19)
+    ax, ay, az = _lowpass(rest_c, accel[0], accel[1], accel[2], state, 25)
+    dev_gyro2 = (gyro[0] - gx) ** 2 + (gyro[1] - gy) ** 2 + (gyro[2] - gz) ** 2
+    dev_accel2 = (accel[0] - ax) ** 2 + (accel[1] - ay) ** 2 + (accel[2] - az) ** 2
+    if dev_gyro2 < rest_gyro * rest_gyro and dev_accel2 < rest_accel2 and gx * gx + gy * gy + gz * gz <= clip * clip:
+        state[_REST_S] += dt
+    else:
+        state[_REST_S] = 0.0
+    return state[_REST_S] >= rest_min_s, gx, gy, gz
+
+
+@numba.njit(cache=True)
+def _start(gyro, accel, rest_c, state):
+    """Restart from this sample (first sample, or first after a gap): the low-pass starts as an
+    average of the samples to come, the rest detector's filters at this sample; the bias stays."""
+    state[0], state[1], state[2] = accel[0], accel[1], accel[2]
+    state[3], state[4], state[5] = accel[0], accel[1], accel[2]
+    state[_N] = 1.0
+    _steady(rest_c, gyro, state, 19)
+    _steady(rest_c, accel, state, 25)
+    state[_REST_S] = 0.0
+    state[_READY] = 1.0
+
+
+@numba.njit(cache=True)
+def _gravity_step(c, accel, state, tau_s, dt):
+    """The low-pass output after this sample (state[0:3]). For its first tau_s after a (re)start it
+    is the running average of the samples (VQF's start: no ringing up from zero), then the filter
+    runs on from that average's steady state. Returns True while still averaging."""
+    n = state[_N]
+    if n > 0.0:
+        n += 1.0
+        state[3] += accel[0]
+        state[4] += accel[1]
+        state[5] += accel[2]
+        state[0], state[1], state[2] = state[3] / n, state[4] / n, state[5] / n
+        state[_N] = n
+        if n * dt >= tau_s:
+            state[_N] = 0.0
+            _steady(c, state[0:3], state, 3)
+        return True
+    state[0], state[1], state[2] = _lowpass(c, accel[0], accel[1], accel[2], state, 3)
+    return False
+
+
+@numba.njit(cache=True)
+def _motion_innovation(state, ox, oy, oz, to_dps, clip):
+    """The bias error seen in motion (deg/s) and gravity's direction u. The low-pass output turned
+    from o (the last output, turned with the sensor) to u at the rate o x u / dt: a bias error e
+    makes it turn at e across gravity. Along gravity, an artificial measurement of zero."""
+    on = 1.0 / math.sqrt(ox * ox + oy * oy + oz * oz)
+    un = 1.0 / math.sqrt(state[0] * state[0] + state[1] * state[1] + state[2] * state[2])
+    ox, oy, oz = ox * on, oy * on, oz * on
+    ux, uy, uz = state[0] * un, state[1] * un, state[2] * un
+    along = ux * state[10] + uy * state[11] + uz * state[12]
+    nx, ny, nz = _clip((oy * uz - oz * uy) * to_dps - ux * along, (oz * ux - ox * uz) * to_dps - uy * along,
+                       (ox * uy - oy * ux) * to_dps - uz * along, clip)
+    return nx, ny, nz, ux, uy, uz
 
 
 @numba.njit(cache=True, nogil=True)
-def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):  # noqa: C901 - one recursion
-    gain, initial_gain, init_s, reject_rad, recovery_s = params[0], params[1], params[2], params[3], params[4]
-    still_dps, still_s, bias_tau_s, bias_ki = params[5], params[6], params[7], params[8]
-    gx, gy, gz, bx, by, bz = state[0], state[1], state[2], state[3], state[4], state[5]
-    still_t, reject_t, since_init, ready = state[6], state[7], state[8], state[9]
-    deg = math.pi / 180.0
-    tan_reject = math.tan(reject_rad) if 1e-6 < reject_rad < 1.5 else -1.0  # -1: always use atan2
+def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):
+    c, rest_c = params[0:5], params[5:10]
+    tau_s, rest_gyro, rest_accel, rest_min_s, clip = params[10], params[11], params[12], params[13], params[14]
+    p0, walk, rest_var, motion_var, vertical_var = params[15], params[16], params[17], params[18], params[19]
+    to_dps, step = 1.0 / (_DEG * dt), -_DEG * dt  # world-fixed vectors seen from a frame turning at w move by -w dt
     for k in range(accel.shape[0]):
-        ax, ay, az = accel[k, 0], accel[k, 1], accel[k, 2]
-        norm = math.sqrt(ax * ax + ay * ay + az * az)
-        wx, wy, wz = gyro[k, 0] - bx, gyro[k, 1] - by, gyro[k, 2] - bz
-        if reset[k] or ready == 0.0:
-            if norm > 0.1:  # start from the accelerometer; without one, wait for a usable sample
-                gx, gy, gz = ax / norm, ay / norm, az / norm
-                since_init, reject_t, ready = 0.0, 0.0, 1.0
+        a = (accel[k, 0], accel[k, 1], accel[k, 2])
+        w = (gyro[k, 0], gyro[k, 1], gyro[k, 2])
+        usable = a[0] * a[0] + a[1] * a[1] + a[2] * a[2] > 0.01  # at least 0.1 g: a reading, not a dropout
+        if reset[k] or state[_READY] == 0.0:
+            if usable:  # start from the accelerometer; without one, wait for a usable sample
+                _start(w, a, rest_c, state)
         else:
-            # A world-fixed direction seen from a frame turning at w moves by -w dt.
-            step = -deg * dt
-            gx, gy, gz = _normalised(_rotate(gx, gy, gz, wx * step, wy * step, wz * step))
-            # Still: learn the whole bias vector (x-io Fusion's offset correction).
-            if math.sqrt(wx * wx + wy * wy + wz * wz) < still_dps:
-                still_t += dt
-            else:
-                still_t = 0.0
-            if still_t >= still_s:
-                f = dt / bias_tau_s
-                bx += (gyro[k, 0] - bx) * f
-                by += (gyro[k, 1] - by) * f
-                bz += (gyro[k, 2] - bz) * f
-            since_init += dt
-            k_gain = gain
-            if since_init < init_s:
-                k_gain = initial_gain - (initial_gain - gain) * since_init / init_s
-            if norm > 0.1:
-                # Corrections weigh the raw specific force, not its direction: over any periodic
-                # movement (walking) its mean is gravity, so the estimate follows it without bias.
-                ex, ey, ez = gy * az - gz * ay, gz * ax - gx * az, gx * ay - gy * ax
-                rejected = since_init >= init_s and _beyond(ex, ey, ez, gx * ax + gy * ay + gz * az,
-                                                            reject_rad, tan_reject)
-                if rejected:
-                    reject_t += dt
-                else:
-                    reject_t = 0.0
-                # Rejected for too long (x-io's recovery trigger): stop rejecting, at the normal
-                # gain, until the measurement agrees again.
-                if not rejected or reject_t > recovery_s:
-                    c = k_gain * dt
-                    gx, gy, gz = _normalised(_rotate(gx, gy, gz, ex * c, ey * c, ez * c))
-                    if since_init >= init_s and not rejected:
-                        # Steady correction err*gain balances a bias error (rad/s); integrate it.
-                        b = (gain / deg) * (bias_ki * dt)
-                        bx += ex * b
-                        by += ey * b
-                        bz += ez * b
-        gravity_out[k, 0], gravity_out[k, 1], gravity_out[k, 2] = gx, gy, gz
-        gyro_out[k, 0], gyro_out[k, 1], gyro_out[k, 2] = gyro[k, 0] - bx, gyro[k, 1] - by, gyro[k, 2] - bz
-    state[0], state[1], state[2], state[3], state[4], state[5] = gx, gy, gz, bx, by, bz
-    state[6], state[7], state[8], state[9] = still_t, reject_t, since_init, ready
+            m = _rotation((w[0] - state[10]) * step, (w[1] - state[11]) * step, (w[2] - state[12]) * step)
+            _turn(m, state, 0)
+            _turn(m, state, 3)
+            _turn(m, state, 6)
+            rest, lx, ly, lz = _at_rest(w, a, rest_c, state, dt, rest_gyro, rest_accel * rest_accel, rest_min_s, clip)
+            ox, oy, oz = state[0], state[1], state[2]  # the output before this sample, turned
+            averaging = usable and _gravity_step(c, a, state, tau_s, dt)
+            for i in range(13, 16):  # the bias wanders; its uncertainty grows up to its initial one
+                if state[i] < p0:
+                    state[i] += walk
+            if rest:
+                nx, ny, nz = _clip(lx - state[10], ly - state[11], lz - state[12], clip)
+                _bias_update(state, nx, ny, nz, rest_var, 0.0, 0.0, 0.0, 1.0)
+            elif usable and not averaging:
+                nx, ny, nz, ux, uy, uz = _motion_innovation(state, ox, oy, oz, to_dps, clip)
+                _bias_update(state, nx, ny, nz, motion_var, vertical_var - motion_var, ux, uy, uz)
+            state[10], state[11], state[12] = _clip(state[10], state[11], state[12], clip)
+        n2 = state[0] * state[0] + state[1] * state[1] + state[2] * state[2]
+        inv = 1.0 / math.sqrt(n2) if n2 > 0.0 else 0.0  # zero before the first usable sample
+        gravity_out[k, 0], gravity_out[k, 1], gravity_out[k, 2] = state[0] * inv, state[1] * inv, state[2] * inv
+        gyro_out[k, 0], gyro_out[k, 1], gyro_out[k, 2] = w[0] - state[10], w[1] - state[11], w[2] - state[12]

@@ -33,25 +33,32 @@ class AlignSettings(Checked, section="align"):
 
 @dataclass(frozen=True)
 class FusionSettings(Checked, section="fusion"):
-    # x-io Fusion defaults (REFERENCES.md): gain 0.5, recovery trigger 5 s. Its rejection is 10 deg
-    # on the accelerometer's direction; backmon corrects with the raw specific force (unbiased over
-    # walking, see orientation.py), where a 10 deg cut skews the mean by several degrees in
-    # simulated walking, so only larger transients (20 deg) are rejected.
-    gain: float = within(0.5, gt=0, le=10)
-    accel_rejection_deg: float = within(20.0, gt=0, le=180)
-    recovery_trigger_s: float = within(5.0, ge=0, le=3600)
-    # Fusion's start-up: a high gain that ramps down, so the first seconds converge quickly.
-    initial_gain: float = within(10.0, ge=0, le=1000)
-    initialisation_s: float = within(3.0, ge=0, le=600)
-    # Gyroscope bias: still below ~3 deg/s (x-io Fusion "offset" algorithm), learnt over ~5 s.
-    still_gyro_dps: float = within(3.0, gt=0, le=100)
-    still_time_s: float = within(1.0, ge=0, le=600)
-    bias_time_constant_s: float = within(5.0, gt=0, le=DAY_S)
-    # Slow integral correction of the bias from the gravity error (Mahony-type), 1/s.
-    bias_integral_gain: float = within(0.02, ge=0, le=10)
-    # Light low-pass of the accelerometer before fusion; capped at a fraction of the rate.
-    accel_cutoff_hz: float = within(15.0, gt=0, le=1000)
+    # VQF's published defaults (Laidig and Seel, Information Fusion 91, 2023; REFERENCES.md), the
+    # state of the art on optical truth (benchmarks/bench_fusion_real.py). The accelerometer's
+    # low-pass in the gyroscope-integrated frame: time constant 3 s.
+    accel_time_constant_s: float = within(3.0, ge=0.05, le=3600)
+    # Rest: gyroscope within 2 deg/s and accelerometer within 0.5 m/s^2 (0.051 g) of their 0.5 s
+    # low-pass, for 1.5 s.
+    rest_gyro_dps: float = within(2.0, gt=0, le=100)
+    rest_accel_g: float = within(0.051, gt=0, le=16)
+    rest_min_s: float = within(1.5, gt=0, le=600)
+    rest_filter_s: float = within(0.5, ge=0.05, le=600)
+    # Gyroscope bias: at most 2 deg/s expected (estimate and corrections are limited to it, and a
+    # steady turn faster than it is never rest); 0.5 deg/s uncertain at start, wandering by
+    # 0.1 deg/s per 100 s; settled to 0.03 deg/s at rest and 0.1 deg/s in motion; the direction of
+    # gravity (unobservable in motion) drawn to zero at 1e-4 of the weight of a motion measurement.
+    bias_clip_dps: float = within(2.0, gt=0, le=100)
+    bias_sigma_init_dps: float = within(0.5, gt=0, le=100)
+    bias_forgetting_s: float = within(100.0, gt=0, le=DAY_S)
+    bias_sigma_rest_dps: float = within(0.03, gt=0, le=100)
+    bias_sigma_motion_dps: float = within(0.1, gt=0, le=100)
+    bias_vertical_weight: float = within(1e-4, gt=0, le=1)
+    # Light low-pass of the accelerometer before fusion (pipeline step 2), capped at a fraction of
+    # the rate. Its delay turns into tilt error while turning: measured on BROAD (mean of four
+    # trials), 15 Hz (15 ms) 0.56 deg, 25 Hz 0.49, 40 Hz (2-5 ms) 0.47, none 0.48.
+    accel_cutoff_hz: float = within(40.0, gt=0, le=1000)
     # Cut-offs never above this fraction of the sample rate (REFERENCES.md: Nyquist at low rates).
+    # (The fusion's time constants are low-passes too, capped the same way.)
     max_cutoff_fraction: float = within(0.4, gt=0, lt=0.5)
 
 

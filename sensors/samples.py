@@ -79,10 +79,23 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class CalibrationLine:
+    """A calibration the live monitor adopted (``# calibration: <time_s> <side> <r11 ... r33>``,
+    optionally ``forward_unknown``): the rotation into the side's body frame, rows first, that
+    holds from ``time_s`` (the file's time axis) until the side's next line."""
+
+    time_s: float
+    side: Side
+    rotation: tuple[float, ...]  # 9 numbers, r11 r12 r13 r21 ... r33
+    forward_known: bool = True
+
+
+@dataclass(frozen=True)
 class Session:
     """A whole recorded session as read from a file (or made by the simulator).
 
-    metadata keeps every ``# key: value`` line (last value wins; ``mark`` lines go to marks).
+    metadata keeps every ``# key: value`` line (last value wins; ``mark`` lines go to marks and
+    ``calibration`` lines to calibrations).
     calibration_window_s is the ``calibration_s`` metadata on the file's time axis, if any.
     skipped_rows counts rows dropped as broken; warnings says what was skipped or fixed.
     """
@@ -96,6 +109,7 @@ class Session:
     calibration_window_s: tuple[float, float] | None = None
     skipped_rows: int = 0
     warnings: tuple[str, ...] = ()
+    calibrations: tuple[CalibrationLine, ...] = ()
 
     def side(self, side: Side) -> SideSamples | None:
         return self.left if side == Side.LEFT else self.right

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # scipy loads in ~0.5 s; the CLI lists the scenarios without 
 # Default lever arm from the lower-back pivot to the left sensor: up the spine, to the left, out
 # of the back (metres); the right sensor mirrors y.
 LEVER_ARM_LEFT_M = (0.35, 0.06, 0.06)
+SLIP_S = 0.5  # a slipping sensor turns to its new place on the skin in about half a second
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ class SensorModel:
     random; dropouts remove every sample whose written time_s falls in [start_s, start_s +
     duration_s). mount_rotvec_deg is the mounting error (sensor frame in the side's body frame) as
     a rotation vector in degrees. lever_arm_m: pivot (lower back) to sensor in the trunk frame;
-    None = LEVER_ARM_LEFT_M, mirrored for the right side.
+    None = LEVER_ARM_LEFT_M, mirrored for the right side. slips: (time_s, rotvec_deg) pairs on the
+    true time axis: the sensor slips (or is re-attached) on the body by that rotation, in its own
+    frame, over SLIP_S from time_s on, and stays so (the truth, the body's angles, is unchanged).
     """
 
     rate_hz: float = 100.0
@@ -102,6 +105,7 @@ class SensorModel:
     drop_fraction: float = 0.0
     dropouts: tuple[tuple[float, float], ...] = ()
     lever_arm_m: tuple[float, float, float] | None = None
+    slips: tuple[tuple[float, tuple[float, float, float]], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.rate_hz > 0:
@@ -114,7 +118,7 @@ class SensorModel:
 
     @property
     def mount(self) -> Rotation:
-        """R_mount: sensor frame -> the side's body frame."""
+        """R_mount: sensor frame -> the side's body frame (before any slip)."""
         from scipy.spatial.transform import Rotation
 
         return Rotation.from_rotvec(self.mount_rotvec_deg, degrees=True)
@@ -272,6 +276,42 @@ def dropout(side: Side = Side.LEFT, start_s: float = 60.0, duration_s: float = 3
     return dataclasses.replace(scenario, **{side: model})
 
 
+def field_day(minutes: float = 20.0, *, quiet_s: float = 120.0, slip_at_s: float | None = None,
+              slip_deg: float = 15.0, slip_side: Side = Side.LEFT, seed: int = 0, rate_hz: float = 100.0,
+              mount_deg: float = 0.0, left: SensorModel | None = None, right: SensorModel | None = None) -> Scenario:
+    """A day in the field without the calibration routine (the usual case): it starts mid-walk,
+    the first ``quiet_s`` hold only walking and standing (no bend yet), then walking, standing
+    upright and work with bends to 35-60 deg (and a little lean) take turns. With ``slip_at_s``,
+    one sensor slips on the back by ``slip_deg`` about a seeded random axis at that true time."""
+    rng = np.random.default_rng([seed, 3])
+    walk = lambda d: Segment(d, activity=1.0, transition_s=min(2.0, d), label="walking")  # noqa: E731
+    stand = lambda d: Segment(d, sway_deg=0.5, transition_s=min(2.0, d), label="standing")  # noqa: E731
+
+    def piece(duration_s: float) -> Segment:
+        kind = rng.choice(["walk", "stand", "work", "work"])
+        if kind != "work":
+            return walk(duration_s) if kind == "walk" else stand(duration_s)
+        return Segment(duration_s, flexion_deg=rng.uniform(0.0, 8.0), lateral_deg=rng.uniform(-3.0, 3.0),
+                       transition_s=min(2.0, duration_s), activity=rng.uniform(0.2, 0.6),
+                       bends_per_min=rng.uniform(1.0, 3.0), bend_depth_deg=rng.uniform(35.0, 60.0),
+                       bend_duration_s=3.0, twists_per_min=0.5, twist_amplitude_deg=30.0, label="work")
+
+    opening = (walk(0.4 * quiet_s), stand(0.3 * quiet_s), walk(0.3 * quiet_s)) if quiet_s > 0 else ()
+    segments = opening + _pieces(rng, max(60.0, minutes * 60.0 - quiet_s), (40.0, 150.0), piece)
+    scenario = dataclasses.replace(_scenario("field_day", segments, seed, rate_hz, mount_deg, left, right),
+                                   calibration=False)
+    if slip_at_s is None:
+        return scenario
+    model = getattr(scenario, slip_side)
+    slip = (float(slip_at_s), tuple(float(v) for v in _unit_axis(rng) * slip_deg))
+    return dataclasses.replace(scenario, **{slip_side: dataclasses.replace(model, slips=model.slips + (slip,))})
+
+
+def _unit_axis(rng: np.random.Generator) -> np.ndarray:
+    axis = rng.normal(size=3)
+    return axis / np.linalg.norm(axis)
+
+
 def example_session(*, seed: int = 2026) -> Scenario:
     """The shipped example (examples/example_session.csv): ~4.7 min at 50 Hz, realistic sensors
     (mounting errors, bias, clock offset and drift, jitter, a few drops) and postures that
@@ -306,6 +346,7 @@ SCENARIOS = {
     "normal_work": normal_work,
     "mixed_accuracy": mixed_accuracy,
     "dropout": dropout,
+    "field_day": field_day,
 }
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sensors.samples import SIDES, Mark, Session, Side, SideSamples
-from sensors.scenarios import CALIBRATION_SEGMENTS, Scenario, Segment, SensorModel
+from sensors.scenarios import CALIBRATION_SEGMENTS, SLIP_S, Scenario, Segment, SensorModel
 
 __all__ = ["CALIBRATION_SEGMENTS", "Scenario", "Segment", "SensorModel", "Simulated", "simulate",
            "angles_from_quat"]
@@ -388,16 +388,27 @@ def _stamps(true_s: np.ndarray, model: SensorModel, rng: np.random.Generator) ->
     return stamps
 
 
+def mount_quat(model: SensorModel, time_s: np.ndarray) -> np.ndarray:
+    """R_mount at true times (4, n), (4, 1) without slips: each slip turns the sensor by its
+    rotation vector (its own frame) along a smooth ramp of SLIP_S from its time on."""
+    mount = model.mount.as_quat(scalar_first=True)[:, None]
+    for start_s, rotvec_deg in model.slips:
+        share = _smoothstep((np.asarray(time_s, dtype=float) - start_s) / SLIP_S)
+        angle = np.radians(np.linalg.norm(rotvec_deg)) * share
+        axis = np.asarray(rotvec_deg, dtype=float) / max(np.linalg.norm(rotvec_deg), 1e-12)
+        mount = qmul(mount, np.vstack([np.cos(angle / 2), np.outer(axis, np.sin(angle / 2))]))
+    return mount
+
+
 def ideal_imu(motion: Motion, model: SensorModel, side: Side,
               time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Noise-free (accel_g, gyro_dps), each (n, 3) in the sensor frame, at true times time_s."""
-    mount = model.mount.as_quat(scalar_first=True)[:, None]
     lever = model.lever_arm(side)[:, None]
     h, big_h = GYRO_STEP_S, ACCEL_STEP_S
 
     # Body-frame rate: the relative rotation R(t-h)^T R(t+h) = exp(2h [w]x).
-    before = qmul(motion.kinematics(time_s - h, side)[1], mount)
-    after = qmul(motion.kinematics(time_s + h, side)[1], mount)
+    before = qmul(motion.kinematics(time_s - h, side)[1], mount_quat(model, time_s - h))
+    after = qmul(motion.kinematics(time_s + h, side)[1], mount_quat(model, time_s + h))
     gyro_dps = np.degrees(qlog(qmul(qconj(before), after))).T / (2 * h)
 
     def position_m(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -408,6 +419,6 @@ def ideal_imu(motion: Motion, model: SensorModel, side: Side,
     p_after, _ = position_m(time_s + big_h)
     p_now, side_now = position_m(time_s)
     accel_world_mps2 = (p_after - 2.0 * p_now + p_before) / big_h**2
-    sensor_now = qmul(side_now, mount)
+    sensor_now = qmul(side_now, mount_quat(model, time_s))
     accel_g = qrotate(qconj(sensor_now), accel_world_mps2 / G_MPS2 + UP[:, None]).T
     return accel_g, gyro_dps

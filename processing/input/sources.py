@@ -145,5 +145,6 @@ def from_session(session: Session) -> Source:
             spans[side] = SideSummary(len(samples), float(samples.time_s[0]), float(samples.time_s[-1]))
             watch.update(side, samples.accel_g, samples.gyro_dps)
     info = SessionInfo(session.source, session.time_base, dict(session.metadata), session.marks,
-                       session.calibration_window_s, session.skipped_rows, session.warnings, dict(spans))
+                       session.calibration_window_s, session.skipped_rows, session.warnings, dict(spans),
+                       session.calibrations)
     return Source(info, stores, spans, watch.peaks)

@@ -36,7 +36,7 @@ def read_session(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES) -> 
     sides = [_side(name, Rows.join(parts[name])) if name in info.sides else None for name in SIDES]
     return Session(source=info.source, left=sides[0], right=sides[1], time_base=info.time_base,
                    metadata=info.metadata, marks=info.marks, calibration_window_s=info.calibration_window_s,
-                   skipped_rows=info.skipped_rows, warnings=info.warnings)
+                   skipped_rows=info.skipped_rows, warnings=info.warnings, calibrations=info.calibrations)
 
 
 def _side(name: Side, rows: Rows) -> SideSamples:

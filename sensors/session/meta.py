@@ -29,6 +29,9 @@ MAX_METADATA_KEYS = 200
 MAX_MARKS = 1_000
 MAX_MARK_CHARS = 200
 MAX_VALUE_CHARS = 500  # the longest values written are an import's file lists, a few hundred characters
+# The monitor writes one calibration line per sensor each time it adopts a calibration: at the
+# start, and after each slip the neutral re-check finds (a few a day).
+MAX_CALIBRATIONS = 1_000
 _LINES_NAMED = 5  # line numbers listed in a summarised warning before "..."
 _META_RE = re.compile(r"#\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:(.*)", re.DOTALL)
 
@@ -51,10 +54,13 @@ class Meta:
     metadata: dict[str, str] = field(default_factory=dict)
     marks: list[tuple[float, str]] = field(default_factory=list)
     calibration: tuple[float, float] | None = None
+    calibrations: list[tuple[float, str, tuple[float, ...], bool]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     padding: str = ""  # the separator a spreadsheet padded the ``#`` lines with ("" when none)
     further_keys: int = 0  # metadata lines with a new key beyond MAX_METADATA_KEYS
     further_marks: int = 0
+    further_calibrations: int = 0
+    bad_calibrations: _Seen = field(default_factory=lambda: _Seen())
     untimed_marks: _Seen = field(default_factory=lambda: _Seen())
     cut_values: _Seen = field(default_factory=lambda: _Seen())
 
@@ -76,6 +82,12 @@ class Meta:
             if key == "mark":
                 self._add_mark(value, line_no)
                 continue
+            if key == "calibration":
+                if len(self.calibrations) < MAX_CALIBRATIONS:
+                    self._add_calibration(value[:MAX_VALUE_CHARS], line_no)
+                else:
+                    self.further_calibrations += 1
+                continue
             self._add_value(key, value, line_no, source)
 
     def _add_value(self, key: str, value: str, line_no: int, source: str) -> None:
@@ -92,6 +104,25 @@ class Meta:
                 self.calibration = parse_time_span(value)
             except ValueError as err:
                 raise SessionFileError(source, f"calibration_s: {str(err)[:200]}", line=line_no) from None
+
+    def _add_calibration(self, value: str, line_no: int) -> None:
+        """``<time_s> <side> <r11 ... r33> [forward_unknown]``: the monitor's calibration from then
+        on; a line that does not read as one is dropped with a warning."""
+        words = value.split()
+        try:
+            numbers = [float(w) for w in words[2:11]]
+            time_s = float(words[0])
+        except (ValueError, IndexError):
+            numbers, time_s = [], math.nan
+        rotation = np.array(numbers).reshape(3, 3) if len(numbers) == 9 else np.zeros((3, 3))
+        rest = words[11:]
+        usable = (math.isfinite(time_s) and len(words) >= 11 and words[1] in ("left", "right")
+                  and rest in ([], ["forward_unknown"]) and np.allclose(rotation @ rotation.T, np.eye(3), atol=1e-4)
+                  and np.linalg.det(rotation) > 0)
+        if not usable:
+            self.bad_calibrations.add(line_no, value[:80])
+            return
+        self.calibrations.append((time_s, words[1], tuple(numbers), not rest))
 
     def _add_mark(self, value: str, line_no: int) -> None:
         """``<time_s> <text>``: a mark without a usable time is dropped with a warning."""
@@ -123,6 +154,16 @@ class Meta:
         if self.further_marks:
             out.append(f"{self.further_marks:,} further marks not shown (backmon keeps the first {MAX_MARKS:,}; "
                        "the file is unchanged)")
+        if self.further_calibrations:
+            out.append(f"{self.further_calibrations:,} further calibration lines not read (backmon reads the first "
+                       f"{MAX_CALIBRATIONS:,}; the file is unchanged)")
+        bad = self.bad_calibrations
+        if bad.count == 1:
+            out.append(f"line {bad.lines[0]}: calibration is not '<time_s> <left|right> <9 numbers of a rotation>' "
+                       f"({bad.first!r}); ignored")
+        elif bad.count:
+            out.append(f"{bad.count:,} calibration lines are not '<time_s> <left|right> <9 numbers of a rotation>' "
+                       f"and were ignored ({bad.named()}; e.g. {bad.first!r})")
         marks, cut = self.untimed_marks, self.cut_values
         if marks.count == 1:
             out.append(f"line {marks.lines[0]}: mark without a time in seconds ({marks.first!r}); ignored")

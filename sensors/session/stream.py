@@ -18,7 +18,7 @@ import numpy as np
 
 from sensors.errors import SessionFileError, open_file
 from sensors.limits import MAX_SPAN_S
-from sensors.samples import EPOCH_THRESHOLD_S, SIDES, Mark, Side, TimeBase
+from sensors.samples import EPOCH_THRESHOLD_S, SIDES, CalibrationLine, Mark, Side, TimeBase
 from sensors.session import blocks
 from sensors.session.blocks import Block, BlockReader
 from sensors.session.checks import Tally, count, impossible_note, impossible_rows
@@ -62,6 +62,7 @@ class SessionInfo:
     skipped_rows: int
     warnings: tuple[str, ...]
     sides: dict[Side, SideSummary]  # the sides present (2 or more usable samples)
+    calibrations: tuple[CalibrationLine, ...] = ()  # the monitor's ``# calibration:`` lines
 
     @property
     def start_s(self) -> float:
@@ -269,4 +270,6 @@ def _info(source: str, meta: Meta, broken: _Broken, dialect_notes: list[str], si
     return SessionInfo(
         source=source, time_base=time_base, metadata=meta.metadata,
         marks=tuple(Mark(_to_session_axis(t, time_base, first_s), text) for t, text in meta.marks),
-        calibration_window_s=calibration or None, skipped_rows=skipped, warnings=tuple(notes), sides=present)
+        calibration_window_s=calibration or None, skipped_rows=skipped, warnings=tuple(notes), sides=present,
+        calibrations=tuple(CalibrationLine(_to_session_axis(t, time_base, first_s), Side(side), rotation, known)
+                           for t, side, rotation, known in meta.calibrations))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from sensors.errors import BackmonError
+from sensors.outputs import first_line, make_folders, write_text, write_whole
+from sensors.text import printable
 
 # Libraries that start their own thread pools; a batch worker gets one thread each, so that the
 # workers (one per core) and not threads share the machine.
@@ -40,21 +44,57 @@ class Outcome:
     report_html: str | None = None  # None when failed or not asked for
 
 
+SUMMARY_NAME = "summary.csv"
+
+
+def is_summary(path: Path) -> bool:
+    """A batch's own summary.csv (from an earlier run, here or elsewhere): never a session."""
+    return first_line(path) == ",".join(SUMMARY_COLUMNS)
+
+
 def find_sessions(patterns: Iterable[str]) -> list[Path]:
-    """Session files named by directories (every *.csv below), globs or plain paths."""
+    """Session files named by directories (every *.csv below), globs or plain paths. A batch
+    summary found in a folder or by a glob is this command's own output, not a session, and is
+    left out; a file named explicitly is always taken (and refused later if it is an output)."""
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*.csv") if p.is_file())
+            found += sorted(p for p in path.rglob("*.csv") if p.is_file() and not is_summary(p))
         elif any(ch in pattern for ch in "*?["):
-            found += sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            found += sorted(Path(p) for p in glob.glob(pattern, recursive=True)
+                            if Path(p).is_file() and not is_summary(Path(p)))
         else:
             found.append(path)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise BackmonError(f"no session files found in {', '.join(patterns)}")
     return unique
+
+
+def worker_count(requested: int | None, sessions: int) -> int:
+    """Worker processes: as asked (default: one per core), but never more than the cores or the
+    sessions (a worker beyond either only costs memory and start-up)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(requested or cores, cores, sessions))
+
+
+def output_names(paths: Iterable[Path]) -> dict[str, str]:
+    """Each session's output name (``<name>.json``, ``<name>.html``) from its file name; sessions
+    sharing a file name get a short digest of their path, the same in every run."""
+    paths = [str(p) for p in paths]
+    counts = Counter(Path(p).stem for p in paths)
+    return {p: Path(p).stem if counts[Path(p).stem] == 1 else _with_digest(p) for p in paths}
+
+
+def _with_digest(path: str) -> str:
+    return f"{Path(path).stem}-{hashlib.sha1(path.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}"
+
+
+def planned_outputs(out_dir: Path, names: dict[str, str], *, report: bool) -> list[Path]:
+    """Every file ``write_outputs`` may write, for checking before any work."""
+    suffixes = (".json", ".html") if report else (".json",)
+    return [out_dir / f"{name}{suffix}" for name in names.values() for suffix in suffixes] + [out_dir / SUMMARY_NAME]
 
 
 def limit_threads() -> None:
@@ -73,9 +113,9 @@ def analyse_one(path: str, settings_data: dict | None = None, report: bool = Tru
         settings = settings_from_dict(settings_data or {})
         result = analyze_file(path, settings=settings)
     except BackmonError as err:
-        return Outcome(path, {"session": path, "status": "failed", "error": str(err)}, None)
+        return Outcome(path, {"session": path, "status": "failed", "error": printable(err)}, None)
     except (OSError, ValueError) as err:  # unreadable file, or a value the engine could not use
-        return Outcome(path, {"session": path, "status": "failed", "error": f"{path}: {err}"}, None)
+        return Outcome(path, {"session": path, "status": "failed", "error": printable(f"{path}: {err}")}, None)
     data = result.to_json_dict()
     html = None
     if report:
@@ -151,24 +191,27 @@ def run_dask(paths: list[Path], *, address: str, settings_data: dict | None, rep
             yield future.result()
 
 
-def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *,
-                  on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
-    """Per-session JSON (and HTML report) files and summary.csv in ``out_dir``; returns every outcome
-    in input order."""
+def write_outputs(outcomes: Iterable[Outcome], out_dir: Path, *, names: dict[str, str] | None = None,
+                  inputs: Iterable[Path] = (), on_each: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    """Per-session JSON (and HTML report) files and summary.csv in ``out_dir`` (made 0700 if
+    missing), each written whole and owner-only and never over one of ``inputs`` or a recording;
+    ``names`` from ``output_names`` (worked out here when not given). Returns every outcome in
+    input order."""
     from processing.report.spreadsheet import safe_cell  # here: batch.py must not load numpy before limit_threads()
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs = list(inputs)
+    make_folders(out_dir)
     done = []
     for outcome in outcomes:
-        stem = _stem(outcome.path, done)
+        stem = names[outcome.path] if names is not None else _stem(outcome.path, done)
         if outcome.analysis_json is not None:
-            (out_dir / f"{stem}.json").write_text(outcome.analysis_json + "\n", encoding="utf-8")
+            write_text(out_dir / f"{stem}.json", outcome.analysis_json + "\n", inputs=inputs)
         if outcome.report_html is not None:
-            (out_dir / f"{stem}.html").write_text(outcome.report_html, encoding="utf-8")
+            write_text(out_dir / f"{stem}.html", outcome.report_html, inputs=inputs)
         done.append(outcome)
         on_each(outcome)
     done.sort(key=lambda o: o.path)
-    with open(out_dir / "summary.csv", "w", newline="", encoding="utf-8") as handle:
+    with write_whole(out_dir / SUMMARY_NAME, newline="", inputs=inputs) as handle:
         writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for outcome in done:
@@ -180,4 +223,4 @@ def _stem(path: str, done: list[Outcome]) -> str:
     """Output name from the session's file name, made unique when two sessions share one."""
     stem = Path(path).stem
     taken = {Path(o.path).stem for o in done}
-    return stem if stem not in taken else f"{stem}-{abs(hash(path)) % 10**6:06d}"
+    return stem if stem not in taken else _with_digest(path)

@@ -1,4 +1,8 @@
-"""``backmon``: the command line. Bad input ends in one sentence on stderr and exit status 2."""
+"""``backmon``: the command line. Bad input ends in one sentence on stderr and exit status 2.
+
+Messages often quote a file (a header cell, a zip member's name) or the radio (a device name), so
+the final print goes through sensors.text's sanitiser: no control sequence reaches the terminal.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import sys
 from backmon import __version__
 from backmon.commands import COMMANDS
 from sensors.errors import BackmonError
+from sensors.text import printable
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -33,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except BackmonError as err:
-        print(f"backmon: {err}", file=sys.stderr)
+        print(printable(f"backmon: {err}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:  # a file we were asked to read or write could not be
-        print(f"backmon: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        where = f"{err.filename}: " if err.filename else ""
+        print(printable(f"backmon: {where}{err.strerror or err}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("backmon: interrupted", file=sys.stderr)

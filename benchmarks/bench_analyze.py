@@ -89,6 +89,7 @@ def write_simulated_session(path: Path, *, hours: float, rate_hz: float,
         for scenario in scenarios:
             sim = simulate(scenario)
             left, right = (_shifted(s, offset_s, next_seq[s.side]) for s in (sim.left, sim.right))
+            scratch.unlink(missing_ok=True)  # the writer never replaces a session file
             write_session(scratch, left, right, metadata={**sim.metadata, "pieces": pieces},
                           marks=[Mark(m.time_s + offset_s, m.text) for m in sim.marks()])
             piece_names = _append_piece(out, scratch, with_head=names is None)

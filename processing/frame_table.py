@@ -115,10 +115,13 @@ TIMELINE_COLUMNS = ("time_s", "left_flexion_deg", "left_lateral_deg", "right_fle
                     "moving")
 
 
-def write_timeline_csv(table: FrameTable, path, *, rows_per_write: int = 100_000) -> None:
+def write_timeline_csv(table: FrameTable, path, *, rows_per_write: int = 100_000, inputs=()) -> None:
     """DESIGN.md timeline: 10 Hz, empty cells inside gaps, moving as 1/0 (written a slice at a
-    time, so a long session's text never sits in memory whole)."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    time, so a long session's text never sits in memory whole). Written whole and owner-only,
+    never over one of ``inputs`` or a recording (sensors.outputs)."""
+    from sensors.outputs import write_whole
+
+    with write_whole(path, newline="", inputs=inputs) as handle:
         handle.write(",".join(TIMELINE_COLUMNS) + "\n")
         for start in range(0, len(table), rows_per_write):
             part = table.slice(start, start + rows_per_write)

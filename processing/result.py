@@ -63,8 +63,12 @@ class AnalysisResult:
             "note": NOT_MEDICAL_ADVICE,
         }
 
-    def write_json(self, path) -> None:
-        with open(path, "w", encoding="utf-8") as handle:
+    def write_json(self, path, *, inputs=()) -> None:
+        """The analysis JSON, written whole and owner-only, never over one of ``inputs`` or a
+        recording (sensors.outputs)."""
+        from sensors.outputs import write_whole
+
+        with write_whole(path, inputs=inputs) as handle:
             json.dump(finite(self.to_json_dict()), handle, indent=2)
             handle.write("\n")
 

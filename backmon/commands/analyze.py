@@ -26,26 +26,31 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from backmon.commands.report import write_outputs
+    from backmon.commands.report import figure_paths, write_outputs
     from backmon.text import render_summary
     from processing import analyze_file, load_settings
     from processing.frame_table import write_timeline_csv
+    from sensors.outputs import refuse_clashes
+    from sensors.text import printable
 
+    inputs = (args.session, args.config)
+    # Before any work: an output that would replace an input or a recording is exit 2.
+    refuse_clashes([args.json, args.timeline, args.report, *figure_paths(args.figures)], inputs=inputs)
     settings = load_settings(args.config)
-    with progress_bar(f"analysing {args.session}", quiet=args.quiet) as update:
+    with progress_bar(printable(f"analysing {args.session}"), quiet=args.quiet) as update:
         result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
                               swap_sides=args.swap_sides, progress=update)
     if args.strict and result.warnings:
         refuse_warnings(args.session, result.warnings)
     if args.json:
-        result.write_json(args.json)
+        result.write_json(args.json, inputs=inputs)
     if args.timeline:
-        write_timeline_csv(result.timeline, args.timeline)
-    write_outputs(result, report=args.report, figures=args.figures)
+        write_timeline_csv(result.timeline, args.timeline, inputs=inputs)
+    write_outputs(result, report=args.report, figures=args.figures, inputs=inputs)
     if not args.quiet:
-        print(render_summary(result))
+        print(printable(render_summary(result), keep="\n"))
     for warning in result.warnings:
-        print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
+        print(printable(f"backmon: warning: {args.session}: {warning}"), file=sys.stderr)
     return 0
 
 

@@ -17,8 +17,9 @@ def add_parser(commands) -> None:
                     "end and does not stop the others; the exit status is 2 if any failed.")
     p.add_argument("inputs", nargs="+", metavar="DIR_OR_GLOB", help="directories, globs or session files")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="worker processes (default: the number of cores)")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                   help="worker processes (default: the number of cores; never more than the cores or the "
+                        "sessions)")
     p.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
                    help="run on an existing Dask distributed cluster (e.g. tcp://10.0.0.5:8786) instead of "
                         "local processes; workers must see the same file paths (needs backmon[cluster])")
@@ -29,26 +30,54 @@ def add_parser(commands) -> None:
     p.set_defaults(run=run)
 
 
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def run(args) -> int:
-    import os
     import tomllib
 
-    from backmon.batch import find_sessions, limit_threads, run_dask, run_local, write_outputs
+    from backmon.batch import (
+        find_sessions,
+        limit_threads,
+        output_names,
+        planned_outputs,
+        run_dask,
+        run_local,
+        worker_count,
+        write_outputs,
+    )
+    from sensors.outputs import refuse_clashes
+    from sensors.text import printable
 
     limit_threads()  # before numpy and friends start their thread pools, here and in the workers
     from processing import load_settings
 
+    paths = find_sessions(args.inputs)
+    out_dir = Path(args.out)
+    names = output_names(paths)
+    inputs = [*paths, args.config]
+    # Before any work: no output may replace a session (a summary.csv that is one), the settings
+    # file or a recording.
+    refuse_clashes(planned_outputs(out_dir, names, report=args.report), inputs=inputs)
     settings_data = None
     if args.config:
         load_settings(args.config)  # validates, with one-line errors
         with open(args.config, "rb") as handle:
             settings_data = tomllib.load(handle)
-    paths = find_sessions(args.inputs)
-    jobs = args.jobs or os.cpu_count() or 1
     if args.dask:
         outcomes = run_dask(paths, address=args.dask, settings_data=settings_data, report=args.report)
     else:
-        outcomes = run_local(paths, jobs=jobs, settings_data=settings_data, report=args.report)
+        outcomes = run_local(paths, jobs=worker_count(args.jobs, len(paths)), settings_data=settings_data,
+                             report=args.report)
     with progress_bar("sessions", quiet=args.quiet, total=len(paths)) as update:
         count = [0]
 
@@ -56,10 +85,10 @@ def run(args) -> int:
             count[0] += 1
             update(count[0])
 
-        done = write_outputs(outcomes, Path(args.out), on_each=each)
+        done = write_outputs(outcomes, out_dir, names=names, inputs=inputs, on_each=each)
     failed = [o for o in done if o.row["status"] != "ok"]
     if not args.quiet:
-        print(f"analysed {len(done) - len(failed)} of {len(done)} sessions; results in {args.out}")
+        print(printable(f"analysed {len(done) - len(failed)} of {len(done)} sessions; results in {args.out}"))
     for outcome in failed:
-        print(f"backmon: failed: {outcome.row['error']}", file=sys.stderr)
+        print(printable(f"backmon: failed: {outcome.row['error']}"), file=sys.stderr)
     return 2 if failed else 0

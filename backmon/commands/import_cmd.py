@@ -43,7 +43,8 @@ def run(args) -> int:
     imported = import_recording(args.tool, read_inputs(args.left, budget=budget),
                                 read_inputs(args.right, budget=budget),
                                 left_device=args.left_device, right_device=args.right_device)
-    write_session(args.out, imported.left, imported.right, metadata=imported.metadata)
+    write_session(args.out, imported.left, imported.right, metadata=imported.metadata,
+                  inputs=[*args.left, *args.right])  # never over an input or a recording (sensors.outputs)
     for note in imported.notes:
         print(f"backmon: note: {note}", file=sys.stderr)
     sides = [f"{side} {len(s)} samples" for side, s in (("left", imported.left),

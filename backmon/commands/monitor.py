@@ -61,7 +61,8 @@ def run(args) -> int:
 
 
 def _check_writable(path: str) -> None:
-    """Refuse a recording path that cannot be written before any sensor is connected."""
+    """Refuse a recording path that cannot be written before any sensor is connected: a recording
+    is always a new file (an earlier one, or anything a symlink points to, is never truncated)."""
     import os
 
     from sensors.errors import SessionFileError
@@ -69,9 +70,11 @@ def _check_writable(path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise SessionFileError(path, "is a directory, not a file to record to")
+    if os.path.lexists(path):
+        raise SessionFileError(path, "already exists; a recording never replaces a file: choose a new name")
     if not os.path.isdir(folder):
         raise SessionFileError(path, f"cannot create the recording: no folder {folder}")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+    if not os.access(folder, os.W_OK):
         raise SessionFileError(path, "cannot create the recording: permission denied")
 
 
@@ -125,12 +128,14 @@ async def _prepare_wearer(radio, rate_hz: float) -> None:
 
 def _summary(outcome, record: str | None) -> str:
     from backmon.text import render_summary
+    from sensors.text import printable
 
     lines = ["", "Session ended."]
     for side, stream in outcome.streams.items():
         link, c = outcome.links[side], stream.counts
-        lines.append(f"  {side:<6} {link.name} ({link.address}): {c.samples} samples, {max(0, link.connects - 1)} "
-                     f"reconnect(s), {c.duplicates} repeated dropped, {c.malformed} malformed dropped"
+        lines.append(f"  {side:<6} {printable(link.name)} ({link.address}): {c.samples} samples, "
+                     f"{max(0, link.connects - 1)} reconnect(s), {c.duplicates} repeated dropped, "
+                     f"{c.malformed} malformed dropped"
                      + (f", refused {len(link.strangers)} stranger(s) with the same name" if link.strangers else ""))
     if record:
         lines.append(f"  recorded to {record} (analyse it again with: backmon analyze {record})")

@@ -30,35 +30,50 @@ def default_out(session: str) -> Path:
     return path.with_suffix(".html")
 
 
-def write_outputs(result, *, report: str | None, figures: str | None) -> list[Path]:
-    """The report and/or the PNG figures for an analysed session; returns the paths written."""
+def figure_paths(figures: str | None) -> list[Path]:
+    """The PNG files ``--figures DIR`` writes (none without it)."""
+    if not figures:
+        return []  # the report's modules (matplotlib) take a while to import
+    from processing.report.plots import FIGURE_NAMES
+
+    return [Path(figures) / f"{name}.png" for name in FIGURE_NAMES]
+
+
+def write_outputs(result, *, report: str | None, figures: str | None, inputs=()) -> list[Path]:
+    """The report and/or the PNG figures for an analysed session; returns the paths written.
+    None of them replaces one of ``inputs`` or a recording (sensors.outputs)."""
     if not (report or figures):
         return []  # the report's modules (matplotlib) take a while to import
     from processing.report.html import time_axis, write_figures, write_report
     from processing.report.plots import session_figures
 
     if report:
-        files = write_report(result, report, marks=result.marks, figures_dir=figures)
+        files = write_report(result, report, marks=result.marks, figures_dir=figures, inputs=inputs)
         return [files.html, *files.figures]
     if figures:
-        return write_figures(session_figures(result, time_axis(result)), figures)
+        return write_figures(session_figures(result, time_axis(result)), figures, inputs=inputs)
     return []
 
 
 def run(args) -> int:
     from processing import analyze_file, load_settings
+    from sensors.outputs import refuse_clashes
+    from sensors.text import printable
 
+    out = Path(args.out) if args.out else default_out(args.session)
+    inputs = (args.session, args.config)
+    # Before any work: an output that would replace an input or a recording is exit 2.
+    refuse_clashes([out, args.json, *figure_paths(args.figures)], inputs=inputs)
     settings = load_settings(args.config)
     result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
                           swap_sides=args.swap_sides)
-    out = Path(args.out) if args.out else default_out(args.session)
-    written = write_outputs(result, report=str(out), figures=args.figures)
+    written = write_outputs(result, report=str(out), figures=args.figures, inputs=inputs)
     if args.json:
-        result.write_json(args.json)
+        result.write_json(args.json, inputs=inputs)
     for warning in result.warnings:
-        print(f"backmon: warning: {args.session}: {warning}", file=sys.stderr)
+        print(printable(f"backmon: warning: {args.session}: {warning}"), file=sys.stderr)
     alerts = len(result.alerts)
-    print(f"wrote {written[0]} ({alerts} alert{'s' if alerts != 1 else ''})")
+    print(printable(f"wrote {written[0]} ({alerts} alert{'s' if alerts != 1 else ''})"))
     for path in written[1:]:
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     return 0

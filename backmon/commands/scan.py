@@ -48,12 +48,15 @@ async def _scan(spec, timeout_s: float):
 
 def _table(result) -> str:
     from sensors.ble.discovery import battery_text
+    from sensors.text import printable
 
     others = f" ({result.others} other Bluetooth device{'s' * (result.others != 1)} ignored)" if result.others else ""
     if not result.sensors:
         return NOT_FOUND_ADVICE + others
     rows = [("name", "address", "rssi", "profile", "battery")]
-    rows += [(s.name, s.address, f"{s.rssi_dbm} dBm", s.profile.name, battery_text(s.battery)) for s in result.sensors]
+    # Names and addresses are what the radio heard: anyone nearby can advertise escape sequences.
+    rows += [(printable(s.name), printable(s.address), f"{s.rssi_dbm} dBm", s.profile.name, battery_text(s.battery))
+             for s in result.sensors]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     count = len(result.sensors)

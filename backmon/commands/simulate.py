@@ -19,9 +19,11 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    from sensors.outputs import refuse_clashes
     from sensors.scenarios import SCENARIOS
     from sensors.simulator import simulate
 
+    refuse_clashes([args.out])  # a recording already there: exit 2 before simulating
     scenario = SCENARIOS[args.scenario](seed=args.seed, rate_hz=args.rate_hz, mount_deg=args.mount_deg)
     simulate(scenario).write(args.out)
     print(f"wrote {args.out} (simulated scenario '{args.scenario}', seed {args.seed})")

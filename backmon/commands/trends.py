@@ -27,13 +27,24 @@ def add_parser(commands) -> None:
     p.set_defaults(run=run)
 
 
+def own_output(path: Path) -> bool:
+    """A spreadsheet backmon wrote (a trends CSV, a batch summary): never a session to read."""
+    from backmon.batch import is_summary
+    from processing.report.trends_page import CSV_HEADER
+    from sensors.outputs import first_line
+
+    return first_line(path) == ",".join(CSV_HEADER) or is_summary(path)
+
+
 def collect_inputs(inputs: list[str]) -> list[Path]:
-    """Files named, and the session CSV / analysis JSON files directly inside folders named."""
+    """Files named, and the session CSV / analysis JSON files directly inside folders named
+    (leaving out backmon's own spreadsheets from earlier runs)."""
     files: list[Path] = []
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            files += sorted(p for p in path.iterdir()
+                            if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not own_output(p))
         elif path.is_file():
             files.append(path)
         else:
@@ -54,33 +65,38 @@ def load_row(path: Path, settings):
 
 def run(args) -> int:
     from processing import load_settings
+    from processing.report.trend_plots import TREND_FIGURE_NAMES
     from processing.report.trends import build_trends
     from processing.report.trends_page import Skipped, write_trends
+    from sensors.outputs import refuse_clashes
+    from sensors.text import printable
 
-    settings = load_settings(args.config)
     out = Path(args.out)
     csv_path = Path(args.csv) if args.csv else out.with_suffix(".csv")
     if csv_path.resolve() == out.resolve():
         csv_path = out.with_name(out.stem + ".sessions.csv")
+    figures = [Path(args.figures) / f"{name}.png" for name in TREND_FIGURE_NAMES] if args.figures else []
+    sources = collect_inputs(args.inputs)
+    inputs = [*sources, args.config]
+    # Before any work: no output may replace an input (a session named as --csv), the settings
+    # file or a recording.
+    refuse_clashes([out, csv_path, *figures], inputs=inputs)
+    settings = load_settings(args.config)
     rows, skipped = [], []
-    for path in collect_inputs(args.inputs):
-        if path.resolve() == csv_path.resolve():
-            continue  # this command's own spreadsheet from an earlier run
-
+    for path in sources:
         try:
             rows.append(load_row(path, settings))
         except (BackmonError, ValueError, KeyError) as err:
             reason = str(err) if not isinstance(err, KeyError) else f"missing field {err}"
             skipped.append(Skipped(str(path), reason))
-            print(f"backmon: warning: {path}: left out ({reason})", file=sys.stderr)
+            print(printable(f"backmon: warning: {path}: left out ({reason})"), file=sys.stderr)
     if not rows:
         raise BackmonError(f"{', '.join(args.inputs)}: no usable session CSV or analysis JSON found")
-    for directory in {out.parent, csv_path.parent}:
-        directory.mkdir(parents=True, exist_ok=True)
-    files = write_trends(build_trends(rows), out, csv_path=csv_path, figures_dir=args.figures, skipped=skipped)
+    files = write_trends(build_trends(rows), out, csv_path=csv_path, figures_dir=args.figures, skipped=skipped,
+                         inputs=inputs)
     days = len({r.day for r in rows})
     sessions = f"{len(rows)} session{'s' if len(rows) != 1 else ''}"
-    print(f"wrote {files.html} ({sessions}, {days} day{'s' if days != 1 else ''})")
+    print(printable(f"wrote {files.html} ({sessions}, {days} day{'s' if days != 1 else ''})"))
     for path in (files.csv, *files.figures):
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     return 0

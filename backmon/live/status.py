@@ -98,8 +98,10 @@ class StatusView:
             self._drawn = 0
 
     def message(self, text: str) -> None:
+        from sensors.text import printable  # messages quote device names heard over the radio
+
         self._erase()
-        self.out.write(text + "\n")
+        self.out.write(printable(text, keep="\n") + "\n")
         self.out.flush()
 
     def alert(self, alert: Alert) -> None:

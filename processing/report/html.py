@@ -28,6 +28,7 @@ from processing.report.formatting import TimeAxis
 from processing.report.plot_style import save_png, svg_data_uri
 from processing.report.plots import FIGURE_NAMES, session_figures
 from processing.result import AnalysisResult, finite
+from sensors.outputs import make_folders, write_text
 from sensors.samples import Mark
 
 # Title and caption (also the image's alt text) of each figure, by name.
@@ -136,22 +137,24 @@ def render_report(result: AnalysisResult, *, marks: Iterable[Mark] = (),
 
 
 def write_report(result: AnalysisResult, path: str | os.PathLike, *, marks: Iterable[Mark] = (),
-                 figures_dir: str | os.PathLike | None = None) -> ReportFiles:
-    """Write the HTML report to ``path``; with ``figures_dir``, each figure as PNG there too."""
+                 figures_dir: str | os.PathLike | None = None,
+                 inputs: Iterable[str | os.PathLike | None] = ()) -> ReportFiles:
+    """Write the HTML report to ``path``; with ``figures_dir``, each figure as PNG there too.
+    Every file is written whole and owner-only, never over one of ``inputs`` or a recording."""
     figures = session_figures(result, time_axis(result))
     html = render_report(result, marks=marks, figures=figures)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    pngs = write_figures(figures, figures_dir) if figures_dir is not None else ()
+    write_text(path, html, inputs=inputs)
+    pngs = write_figures(figures, figures_dir, inputs=inputs) if figures_dir is not None else ()
     return ReportFiles(path, tuple(pngs))
 
 
-def write_figures(figures: dict[str, Figure], directory: str | os.PathLike) -> list[Path]:
-    """Each figure as ``<directory>/<name>.png`` (the directory is made if missing)."""
+def write_figures(figures: dict[str, Figure], directory: str | os.PathLike,
+                  inputs: Iterable[str | os.PathLike | None] = ()) -> list[Path]:
+    """Each figure as ``<directory>/<name>.png`` (the directory is made 0700 if missing)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, directory / f"{name}.png") for name, fig in figures.items()]
+    make_folders(directory)
+    return [save_png(fig, directory / f"{name}.png", inputs=inputs) for name, fig in figures.items()]
 
 
 def _window_text(window_s, axis: TimeAxis) -> str:

@@ -81,10 +81,13 @@ def svg_data_uri(fig: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def save_png(fig: Figure, path: Path, *, dpi: int = PNG_DPI) -> Path:
-    """Write the figure as a PNG (``--figures``) and return its path."""
-    with matplotlib.rc_context(_RC):
-        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": "backmon"})
+def save_png(fig: Figure, path: Path, *, dpi: int = PNG_DPI, inputs=()) -> Path:
+    """Write the figure as a PNG (``--figures``), whole and owner-only (sensors.outputs), and
+    return its path."""
+    from sensors.outputs import write_whole
+
+    with matplotlib.rc_context(_RC), write_whole(path, binary=True, inputs=inputs) as handle:
+        fig.savefig(handle, format="png", dpi=dpi, metadata={"Software": "backmon"})
     return path
 
 

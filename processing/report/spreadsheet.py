@@ -15,6 +15,8 @@ import numbers
 import os
 from collections.abc import Iterable, Sequence
 
+from sensors.outputs import write_whole
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,9 +34,11 @@ def safe_cell(value) -> str | int | float:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """Write ``header`` and ``rows`` (every cell through ``safe_cell``) as UTF-8 CSV."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable[Sequence], *,
+              inputs: Iterable[str | os.PathLike | None] = ()) -> None:
+    """Write ``header`` and ``rows`` (every cell through ``safe_cell``) as UTF-8 CSV, whole and
+    owner-only, never over one of ``inputs`` or a recording (sensors.outputs)."""
+    with write_whole(path, newline="", inputs=inputs) as handle:
         writer = csv.writer(handle)
         writer.writerow([safe_cell(h) for h in header])
         for row in rows:

@@ -52,8 +52,8 @@ def csv_row(row: SessionRow, trends: Trends) -> list:
             lr_finding_side(row, trends.settings), rounded(row.calibration_quality)]
 
 
-def write_trends_csv(trends: Trends, path: str | os.PathLike) -> None:
-    write_csv(path, CSV_HEADER, (csv_row(r, trends) for r in trends.sessions))
+def write_trends_csv(trends: Trends, path: str | os.PathLike, *, inputs=()) -> None:
+    write_csv(path, CSV_HEADER, (csv_row(r, trends) for r in trends.sessions), inputs=inputs)
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,20 @@ class TrendFiles:
 
 
 def write_trends(trends: Trends, path: str | os.PathLike, *, csv_path: str | os.PathLike | None = None,
-                 figures_dir: str | os.PathLike | None = None, skipped: list[Skipped] | None = None) -> TrendFiles:
-    """The trends page at ``path``; the per-session CSV and PNG figures when asked for."""
+                 figures_dir: str | os.PathLike | None = None, skipped: list[Skipped] | None = None,
+                 inputs=()) -> TrendFiles:
+    """The trends page at ``path``; the per-session CSV and PNG figures when asked for. Each file
+    is written whole and owner-only, never over one of ``inputs`` or a recording."""
+    from sensors.outputs import write_text
+
     path = Path(path)
     csv_file = Path(csv_path) if csv_path is not None else None
     csv_name = None
     if csv_file is not None:
-        write_trends_csv(trends, csv_file)
+        write_trends_csv(trends, csv_file, inputs=inputs)
         same_dir = csv_file.resolve().parent == path.resolve().parent
         csv_name = csv_file.name if same_dir else str(csv_file)
     context = trends_context(trends, csv_name=csv_name, skipped=skipped or [])
-    path.write_text(environment().get_template("trends.html.j2").render(context), encoding="utf-8")
-    pngs = write_figures(context["_figures"], figures_dir) if figures_dir is not None else []
+    write_text(path, environment().get_template("trends.html.j2").render(context), inputs=inputs)
+    pngs = write_figures(context["_figures"], figures_dir, inputs=inputs) if figures_dir is not None else []
     return TrendFiles(path, csv_file, tuple(pngs))

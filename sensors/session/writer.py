@@ -1,7 +1,10 @@
 """Session CSV format v1: the writer (DESIGN.md, "Session CSV format v1").
 
 Numbers are formatted with integer arithmetic in numpy, a block of rows at a time: no Python
-loop per row, and bounded temporary memory for sessions of any length.
+loop per row, and bounded temporary memory for sessions of any length. ``format_rows`` is the
+one home of how a data row is written; the live recorder (sensors.session.recorder) uses it too.
+The file is written whole and owner-only through sensors.outputs, and never over a recording or
+one of ``inputs``; metadata and mark text goes through sensors.text's sanitiser.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sensors.errors import SessionFileError
+from sensors.outputs import write_whole
 from sensors.samples import Mark, SideSamples
 from sensors.session.columns import FORMAT_ID, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from sensors.text import metadata_value
 
 _ACCEL, _GYRO = REQUIRED_COLUMNS[2:5], REQUIRED_COLUMNS[5:8]
 _WRITE_CHUNK_ROWS = 65536  # bounds the writer's temporary text arrays (~10 MB)
+
 
 def write_session(
     path: str | os.PathLike,
@@ -27,14 +32,16 @@ def write_session(
     *,
     metadata: Mapping[str, str] | Sequence[tuple[str, str]] = (),
     marks: Iterable[Mark] = (),
+    inputs: Iterable[str | os.PathLike | None] = (),
 ) -> None:
     """Write a session CSV v1 file: format line, metadata, marks, header, rows in time order.
 
     Times (time_s, device_time_s) get 6 decimals (microseconds, also for epoch seconds),
     accel_g 6, gyro_dps 4; device_time_s/seq columns appear when either side has them, with empty
     cells where a side lacks them. Rows of the two sides are merged by time_s (stable: left first
-    on equal times). Raises ValueError for inconsistent input (a caller's bug) and
-    SessionFileError when the file cannot be written.
+    on equal times). Raises ValueError for inconsistent input (a caller's bug), OutputRefused for
+    a path that is one of ``inputs`` or an existing recording, and OutputError when the file
+    cannot be written (then no file is left behind).
     """
     sides = [(name, s) for name, s in (("left", left), ("right", right)) if s is not None]
     optional = [c for c in OPTIONAL_COLUMNS if any(getattr(s, c) is not None for _, s in sides)]
@@ -44,15 +51,12 @@ def write_session(
     is_right = np.concatenate([np.full(len(s), n == "right") for n, s in sides] or [[]])
     order = np.argsort(values[:, 0], kind="stable")
     head = [f"# format: {FORMAT_ID}"] + _metadata_lines(metadata) + [
-        f"# mark: {_mark_time(m.time_s)} {_one_line(m.text)}".rstrip() for m in marks]
-    try:
-        with open(path, "wb") as f:
-            f.write(("\n".join(head + [",".join(names)]) + "\n").encode("utf-8"))
-            for start in range(0, order.size, _WRITE_CHUNK_ROWS):
-                rows = order[start:start + _WRITE_CHUNK_ROWS]
-                f.write(_format_rows(values[rows], is_right[rows].astype(np.intp), names))
-    except OSError as err:
-        raise SessionFileError(os.fspath(path), f"cannot write ({err.strerror or err})") from None
+        f"# mark: {_mark_time(m.time_s)} {metadata_value(m.text)}".rstrip() for m in marks]
+    with write_whole(path, binary=True, inputs=inputs) as f:
+        f.write(("\n".join(head + [",".join(names)]) + "\n").encode("utf-8"))
+        for start in range(0, order.size, _WRITE_CHUNK_ROWS):
+            rows = order[start:start + _WRITE_CHUNK_ROWS]
+            f.write(format_rows(values[rows], is_right[rows].astype(np.intp), names))
 
 
 def _side_matrix(name: str, samples: SideSamples, optional: list[str]) -> np.ndarray:
@@ -77,12 +81,8 @@ def _metadata_lines(metadata: Mapping[str, str] | Sequence[tuple[str, str]]) -> 
             continue
         if key == "mark" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
             raise ValueError(f"metadata key {key!r} cannot be written (marks go in marks=)")
-        out.append(f"# {key}: {_one_line(str(value))}")
+        out.append(f"# {key}: {metadata_value(value)}")
     return out
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.splitlines()).strip()
 
 
 def _mark_time(time_s: float) -> str:
@@ -94,12 +94,16 @@ def _mark_time(time_s: float) -> str:
 # Text is built transposed, one row per character position (contiguous writes); NUL bytes are
 # padding, dropped when the rows are joined.
 _SIDE_BYTES = np.frombuffer(b"left\0right", np.uint8).reshape(2, 5).T.copy()
-_DECIMALS = {"time_s": 6, "device_time_s": 6, "seq": 0} | dict.fromkeys(_ACCEL, 6) | dict.fromkeys(
-    _GYRO, 4)
+_DECIMALS = {"time_s": 6, "device_time_s": 6, "seq": 0, "host_time_s": 6} | dict.fromkeys(_ACCEL, 6) | \
+    dict.fromkeys(_GYRO, 4)
 
 
-def _format_rows(values: np.ndarray, side: np.ndarray, names: tuple[str, ...]) -> bytes:
-    """Text of rows (values: (n, k) without the side; side: 0 left, 1 right), newline-ended."""
+def format_rows(values: np.ndarray, side: np.ndarray, names: tuple[str, ...]) -> bytes:
+    """Text of rows (values: (n, k) without the side; side: 0 left, 1 right), newline-ended.
+
+    ``names`` are the file's columns in order, ``side`` second. Times (time_s, device_time_s,
+    host_time_s) and accel_g get 6 decimals, gyro_dps 4, seq none; a NaN in an optional column is
+    an empty cell, and a required column must be finite (ValueError)."""
     parts = []
     for i, name in enumerate(n for n in names if n != "side"):
         missing = ~np.isfinite(values[:, i])

@@ -108,8 +108,11 @@ def test_missing_file_and_bad_arguments_exit_2(tmp_path, capsys):
 
 
 def test_unwritable_output_exit_2(lean_session, tmp_path, capsys):
-    assert main(["analyze", str(lean_session), "-o", str(tmp_path / "no" / "dir" / "a.json")]) == 2
-    assert "a.json" in capsys.readouterr().err
+    (tmp_path / "plain").write_text("a file, not a folder")
+    out = tmp_path / "plain" / "a.json"  # a missing folder would be made (0700); this one cannot be
+    assert main(["analyze", str(lean_session), "-q", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"backmon: cannot write {out}: {tmp_path / 'plain'} exists and is not a folder\n"
 
 
 def test_console_script_on_the_shipped_example():

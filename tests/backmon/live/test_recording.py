@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sensors.ble.stream import SampleBlock, SensorStream
+from sensors.errors import SessionFileError
 from sensors.profiles import PROFILES, movesense, witmotion
 from sensors.samples import ImuSample
 from sensors.session.files import read_session
@@ -29,11 +30,13 @@ def _block(side, t0, n=5, rate=50.0, device=True):
 
 def test_recording_is_owner_only_and_readable_with_calibration_appended(tmp_path):
     path = tmp_path / "rec.csv"
-    path.write_text("old")
-    os.chmod(path, 0o644)  # even an existing file ends up owner-only
-    rec = SessionRecorder(path, metadata=[("started_at", "2026-01-05T08:00:00Z"),
-                                          ("left_device", "WT901BLE67 C0:00:11:22:33:44 (profile witmotion)")],
-                          flush_every_s=0.0)
+    old_umask = os.umask(0)  # owner-only by the recorder, not by the umask's luck
+    try:
+        rec = SessionRecorder(path, metadata=[("started_at", "2026-01-05T08:00:00Z"),
+                                              ("left_device", "WT901BLE67 C0:00:11:22:33:44 (profile witmotion)")],
+                              flush_every_s=0.0)
+    finally:
+        os.umask(old_umask)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     for k in range(20):
         rec.write(_block("left", k * 0.1, device=False))
@@ -86,6 +89,54 @@ def test_kill_9_leaves_a_readable_file_missing_at_most_a_second(tmp_path):
     for side in (session.left, session.right):
         assert killed_at - side.time_s[-1] < 1.0
         assert np.all(np.diff(side.time_s) < 0.05)  # nothing lost before the end
+
+
+def test_rows_are_the_session_writers_rows(tmp_path):
+    """The recorder's rows, as known answers: formatted by the session writer's format_rows (one
+    home for how a row is written), which drops printf's "-0.000000" and writes no "nan"."""
+    rec = SessionRecorder(tmp_path / "rec.csv", metadata=[], flush_every_s=0.0)
+    accel = np.array([[0.99063, 0.20477, -0.09822], [-1e-9, 0.0078125, 16.0]])
+    gyro = np.array([[-1.069, 0.006, -0.486], [1999.93896484375, -0.0, 0.125]])
+    rec.write(SampleBlock("left", np.array([0.0, 0.01]), accel, gyro, np.array([5.5, np.nan]), np.array([7, 8]),
+                          0.0123456))
+    rec.write(SampleBlock("right", np.array([0.0041]), accel[:1], gyro[:1], None, None, 0.02))
+    rec.close()
+    rows = (tmp_path / "rec.csv").read_text().splitlines()[-3:]
+    assert rows == [  # no "-0.000000", and an empty cell (not "nan") where a value is missing
+        "0.000000,left,0.990630,0.204770,-0.098220,-1.0690,0.0060,-0.4860,5.500000,7,0.012346",
+        "0.010000,left,0.000000,0.007812,16.000000,1999.9390,0.0000,0.1250,,8,0.012346",
+        "0.004100,right,0.990630,0.204770,-0.098220,-1.0690,0.0060,-0.4860,,,0.020000"]
+
+
+def test_a_recording_never_replaces_a_file_nor_follows_a_symlink(tmp_path):
+    earlier = tmp_path / "yesterday.csv"
+    earlier.write_bytes(b"# format: backmon-session/1\nearlier recording\n")
+    os.chmod(earlier, 0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(earlier)
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "elsewhere.csv")
+    for path in (earlier, link, dangling):
+        with pytest.raises(SessionFileError) as info:
+            SessionRecorder(path, metadata=[])
+        assert str(info.value) == f"{path}: already exists; a recording never replaces a file: choose a new name"
+    assert earlier.read_bytes() == b"# format: backmon-session/1\nearlier recording\n"
+    assert stat.S_IMODE(earlier.stat().st_mode) == 0o640
+    assert not (tmp_path / "elsewhere.csv").exists()
+
+
+def test_radio_names_reach_the_recording_escaped(tmp_path):
+    name = "WT901\x1b]0;owned\x07\x1b[2J"
+    rec = SessionRecorder(tmp_path / "rec.csv", metadata=[("left_device", f"{name} C0:01 (profile witmotion)")],
+                          flush_every_s=0.0)
+    rec.event(1.5, f"left refused {name}\nat C0:02")
+    rec.write(_block("left", 0.0))
+    rec.close()
+    data = (tmp_path / "rec.csv").read_bytes()
+    assert b"\x1b" not in data and b"\x07" not in data
+    assert b"# left_device: WT901\\x1b]0;owned\\x07\\x1b[2J C0:01 (profile witmotion)\n" in data
+    assert b"# event 1.500 left refused WT901\\x1b]0;owned\\x07\\x1b[2J at C0 02\n" in data
+    assert read_session(tmp_path / "rec.csv").metadata["left_device"].startswith("WT901\\x1b]0;owned")
 
 
 def _feed(stream, packets, arrival0=10.0):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensors.errors import SessionFileError
+from sensors.outputs import OutputError
 from sensors.samples import Mark, SideSamples
 from sensors.session.files import parse_time_span, read_session, write_session
 
@@ -476,9 +477,12 @@ def test_writer_refuses_bad_input_and_unwritable_paths(tmp_path):
     nan_left = SideSamples("left", np.array([0.0, np.nan]), np.zeros((2, 3)), np.zeros((2, 3)))
     with pytest.raises(ValueError):
         write_session(tmp_path / "x.csv", nan_left, None)
-    with pytest.raises(SessionFileError) as info:
-        write_session(tmp_path / "no" / "such" / "dir.csv", left, None)
-    assert "dir.csv" in str(info.value)
+    (tmp_path / "plain").write_text("a file, not a folder")
+    with pytest.raises(OutputError) as info:
+        write_session(tmp_path / "plain" / "dir.csv", left, None)
+    plain = tmp_path / "plain"
+    assert str(info.value) == f"cannot write {plain / 'dir.csv'}: {plain} exists and is not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]  # nothing half-written left behind
 
 
 # ---------------------------------------------------------------- time spans

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from processing.guidance import NOT_MEDICAL_ADVICE
+from processing.alerts import where_text
+from processing.guidance import NOT_MEDICAL_ADVICE, TOPIC_TITLES
 from processing.result import AnalysisResult
 
 
@@ -51,10 +52,11 @@ def render_summary(r: AnalysisResult) -> str:
     lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
     for a in r.alerts:
         end = "still going at the end" if a.end_s is None else f"until {clock_text(a.end_s)}"
-        lines.append(f"  [{a.severity}] {clock_text(a.start_s)} {a.kind} ({a.side}) {end}")
+        where = where_text(a.kind, a.side, a.value)
+        lines.append(f"  [{a.severity}] {clock_text(a.start_s)} {a.kind.title}{f' ({where})' if where else ''} {end}")
         lines.append(f"      {a.message}")
         for g in a.guidance:
-            lines.append(f"      -> {g.topic}: {g.text}")
+            lines.append(f"      -> {TOPIC_TITLES.get(g.topic, g.topic)}: {g.text}")
     notes = r.data_quality.notes()
     if notes:
         lines += ["", "Data notes"] + [f"  {n}" for n in notes]

@@ -18,6 +18,40 @@ class AlertKind(StrEnum):
     NO_REST = "no_rest"
     PROLONGED_STATIC = "prolonged_static"
 
+    @property
+    def title(self) -> str:
+        """What people read for this kind, everywhere (DESIGN.md's table); the id stays in the JSON."""
+        return _KIND_TITLES[self]
+
+
+_KIND_TITLES = {
+    AlertKind.SUSTAINED_FLEXION: "Forward bend held too long",
+    AlertKind.SEVERE_FLEXION: "Deep forward bend held",
+    AlertKind.SUSTAINED_LATERAL_BEND: "Sideways lean held",
+    AlertKind.LR_ASYMMETRY: "Left and right differ",
+    AlertKind.NO_REST: "No real break",
+    AlertKind.PROLONGED_STATIC: "Same posture for too long",
+}
+
+
+def kind_title(kind: str) -> str:
+    """The title of an alert kind given as its JSON string (an unknown kind, from a newer file, as it is)."""
+    try:
+        return AlertKind(kind).title
+    except ValueError:
+        return str(kind)
+
+
+def where_text(kind: str, side: str, value: float) -> str:
+    """Where an alert is, the way a person says it: "to the left" for a sideways lean (lateral bend
+    is positive to the wearer's left, processing/angles.py), "left side" for a left/right difference,
+    and nothing for the other trunk-level kinds (their ``side`` is ``both``, which says nothing)."""
+    if kind == AlertKind.SUSTAINED_LATERAL_BEND:
+        return "to the left" if value > 0 else "to the right"
+    if side in (Side.LEFT, Side.RIGHT):
+        return f"{side} side"
+    return ""
+
 
 class Severity(StrEnum):
     """Every alert is raised as a warning; one whose condition lasts long enough becomes critical."""

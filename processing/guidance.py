@@ -19,6 +19,15 @@ NOT_MEDICAL_ADVICE = (
 TOPICS = ("posture_correction", "rest_and_recovery", "exercise_therapy", "lifestyle_modifications",
           "professional_guidance")
 
+# What people read for each topic (the ids stay in the JSON).
+TOPIC_TITLES = {
+    "posture_correction": "Posture correction",
+    "rest_and_recovery": "Rest and recovery",
+    "exercise_therapy": "Exercise therapy",
+    "lifestyle_modifications": "Lifestyle and ergonomic changes",
+    "professional_guidance": "Professional guidance",
+}
+
 _TEXT = {
     (AlertKind.SUSTAINED_FLEXION, "posture_correction"): (
         "Straighten up now and let your back rest upright for a few breaths. Bring the work closer "

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from backmon.live.live_engine import LiveAngles
 from backmon.text import clock_text
-from processing.alerts import Alert
+from processing.alerts import Alert, where_text
 from sensors.ble.link import LinkState
 from sensors.samples import SIDES, Side
 
@@ -72,9 +72,9 @@ def render_plain(lines: list[str]) -> str:
 
 def render_alert(alert: Alert) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
-    where = "" if alert.side == Side.BOTH else f" ({alert.side} side)"
-    kind = alert.kind.replace("_", " ")
-    lines = [f"[{alert.severity.upper()}] {_ticked(alert.start_s)} {kind}{where}: {alert.message}"]
+    where = where_text(alert.kind, alert.side, alert.value)
+    where = f" ({where})" if where else ""
+    lines = [f"[{alert.severity.upper()}] {_ticked(alert.start_s)} {alert.kind.title}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]
     return lines
 

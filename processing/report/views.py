@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from processing.alerts import AlertKind
-from processing.guidance import TOPICS
+from processing.alerts import AlertKind, kind_title, where_text
+from processing.guidance import TOPIC_TITLES, TOPICS
 from processing.report.formatting import TimeAxis, duration_text, minutes_text, number_text
 from processing.settings import Settings
-
-TOPIC_TITLES = {
-    "posture_correction": "Posture correction",
-    "rest_and_recovery": "Rest and recovery",
-    "exercise_therapy": "Exercise therapy",
-    "lifestyle_modifications": "Lifestyle and ergonomic changes",
-    "professional_guidance": "Professional guidance",
-}
 
 # One sentence per topic, after the management options of the article backmon builds on
 # (shared/article-musculoskeletal-imbalance.txt), in backmon's own words.
@@ -36,16 +28,6 @@ TOPIC_ADVICE = {
     "professional_guidance": "Findings that persist or keep coming back are worth discussing with an ergonomist, "
                              "physiotherapist or occupational-health professional. Bring this report.",
 }
-
-KIND_TITLES = {
-    AlertKind.SUSTAINED_FLEXION: "Forward bend held too long",
-    AlertKind.SEVERE_FLEXION: "Deep forward bend held",
-    AlertKind.SUSTAINED_LATERAL_BEND: "Sideways lean held",
-    AlertKind.LR_ASYMMETRY: "Left and right differ",
-    AlertKind.NO_REST: "No real break",
-    AlertKind.PROLONGED_STATIC: "Same posture for too long",
-}
-
 
 @dataclass(frozen=True)
 class Stat:
@@ -65,7 +47,7 @@ class AlertRow:
     kind: str
     title: str
     severity: str
-    side: str
+    side: str  # where, in words ("to the left", "left side"); empty for the trunk as a whole
     raised: str  # clock label of start_s
     since: str
     until: str
@@ -127,7 +109,7 @@ def summary_stats(data: dict) -> list[Stat]:
 
 def alert_kind_stats(data: dict) -> list[Stat]:
     """Number of alerts of each kind (all kinds, zeros included)."""
-    return [_stat(data, KIND_TITLES.get(kind, kind), f"summary/alerts_by_kind/{kind}", str, kind)
+    return [_stat(data, kind.title, f"summary/alerts_by_kind/{kind}", str)
             for kind in AlertKind if kind in data["summary"]["alerts_by_kind"]]
 
 
@@ -135,8 +117,8 @@ def _alert_row(number: int, alert: dict, guidance: str, axis: TimeAxis) -> Alert
     end = alert["end_s"]
     held = None if end is None else end - alert["since_s"]
     return AlertRow(
-        number=number, kind=alert["kind"], title=KIND_TITLES.get(alert["kind"], alert["kind"]),
-        severity=alert["severity"], side=alert["side"],
+        number=number, kind=alert["kind"], title=kind_title(alert["kind"]),
+        severity=alert["severity"], side=where_text(alert["kind"], alert["side"], alert["value"]),
         raised=axis.label(alert["start_s"], seconds=True), since=axis.label(alert["since_s"], seconds=True),
         until="still going at the end" if end is None else axis.label(end, seconds=True),
         held=duration_text(held) if held is not None else "to the end",

@@ -25,7 +25,7 @@ def test_analyze_writes_json_and_timeline(lean_session, tmp_path, capsys):
     out_json, out_timeline = tmp_path / "a.json", tmp_path / "t.csv"
     assert main(["analyze", str(lean_session), "--json", str(out_json), "--timeline", str(out_timeline)]) == 0
     text = capsys.readouterr().out
-    assert "sustained_lateral_bend" in text and "not medical advice" in text and "20-60 deg" in text
+    assert "Sideways lean held (to the left)" in text and "not medical advice" in text and "20-60 deg" in text
     data = json.loads(out_json.read_text())
     assert data["schema"] == "backmon.analysis/1"
     assert set(data["summary"]["flexion_zones_s"]) == {"<0", "0-20", "20-60", ">60"}
@@ -118,7 +118,7 @@ def test_unwritable_output_exit_2(lean_session, tmp_path, capsys):
 def test_console_script_on_the_shipped_example():
     done = subprocess.run([sys.executable, "-m", "backmon", "analyze", str(EXAMPLE)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "severe_flexion" in done.stdout and "sustained_lateral_bend" in done.stdout
+    assert "Deep forward bend held" in done.stdout and "Sideways lean held" in done.stdout
     assert "simulated" in EXAMPLE.read_text()[:2000]
 
 

@@ -43,7 +43,7 @@ def test_status_before_calibration_has_no_angles():
 
 
 def test_alert_has_guidance_and_a_bell_unless_quiet_or_tracking_only():
-    assert render_alert(_alert())[0].startswith("[WARNING] 0:05:12 sustained flexion: Trunk bent")
+    assert render_alert(_alert())[0].startswith("[WARNING] 0:05:12 Forward bend held too long: Trunk bent")
     assert render_alert(_alert())[1] == "    -> Straighten up now."
     for quiet, tracking, expect_bell, expect_text in ((False, False, True, True), (True, False, False, True),
                                                       (False, True, False, False)):

@@ -35,7 +35,7 @@ def test_monitor_two_sensor_processes_over_a_shared_radio(tmp_path):
             stop(proc)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # nothing but the session on the user's terminal
-    assert "Calibration done" in done.stdout and "severe flexion" in done.stdout
+    assert "Calibration done" in done.stdout and "Deep forward bend held" in done.stdout
     session = read_session(record)
     assert session.metadata["left_device"].startswith("backmon-L") and session.calibration_window_s
     result = analyze_session(session)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from processing.alerts import where_text
 from processing.guidance import NOT_MEDICAL_ADVICE, TOPIC_TITLES
+from processing.numbers import number
 from processing.result import AnalysisResult
+from processing.summary import zone_label
 
 
 def clock_text(seconds: float) -> str:
@@ -14,7 +16,7 @@ def clock_text(seconds: float) -> str:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
+    return f"{number(seconds / 60, 1)} min"
 
 
 def render_summary(r: AnalysisResult) -> str:
@@ -34,21 +36,22 @@ def render_summary(r: AnalysisResult) -> str:
     for side, c in cal.sides.items():
         lines.append(f"  {side:<6} quality {c.quality:.2f} "
                      f"({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal)")
-    z = s.flexion_zones_s
-    lines += ["", "Forward bending (trunk)",
-              f"  0-20 deg {_minutes(z['0-20'])}   20-60 deg {_minutes(z['20-60'])}   >60 deg {_minutes(z['>60'])}"
-              f"   backward {_minutes(z['<0'])}",
-              f"  over 30 deg: {s.minutes_over_30:.1f} min   over 60 deg: {s.minutes_over_60:.1f} min",
-              f"  bends past 45 deg: {s.bends_over_45} ({s.bends_per_hour:.0f} per hour)",
+    a = r.settings.alerts
+    lines += ["", "Forward bending (trunk)"]
+    lines += [f"  {zone_label(z.from_deg, z.to_deg)}: {_minutes(z.s)}" for z in s.flexion_zones]
+    rate = "" if s.bends_per_hour is None else f" ({number(s.bends_per_hour)} per hour)"
+    lines += [f"  over 30 deg: {number(s.minutes_over_30, 1)} min   over 60 deg: {number(s.minutes_over_60, 1)} min",
+              f"  bends past {r.settings.activity.bend_start_deg:g} deg: {s.bends_over_45}{rate}",
               "Sideways lean",
-              f"  beyond 10 deg: {_minutes(s.lateral_over_10_s)} (left {_minutes(s.lateral_left_over_10_s)},"
-              f" right {_minutes(s.lateral_right_over_10_s)})",
+              f"  beyond {a.lateral_deg:g} deg: {_minutes(s.lateral_over_10_s)} "
+              f"(left {_minutes(s.lateral_left_over_10_s)}, right {_minutes(s.lateral_right_over_10_s)})",
               f"  twists: {s.twists_left} to the left, {s.twists_right} to the right",
               "Left/right", f"  {lr.sentence}"]
     if lr.available and lr.intensity_symmetry_index_pct is not None:
         lines.append(f"  movement intensity symmetry index {lr.intensity_symmetry_index_pct:+.0f} % (left minus right)")
     lines += ["Activity",
-              f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks of 5 min or more: {len(s.breaks)}"]
+              f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks (still and upright for "
+              f"{r.settings.activity.break_min_s / 60:g} min or more): {len(s.breaks)}"]
     lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
     for a in r.alerts:
         end = "still going at the end" if a.end_s is None else f"until {clock_text(a.end_s)}"

@@ -1,11 +1,13 @@
 """Step 9b: rest detectors: work without a real break, and a posture held without moving.
 
-A break is ``break_min_s`` (5 min) or more without movement. Frames with no data from either
-sensor count as not moving: a long silence most often means the sensors were taken off.
-``no_rest`` is raised once the wearer has been at it for ``no_rest_s`` (60 min) since the
-last break, at a moment when they are moving. ``prolonged_static`` is raised after
-``static_s`` (30 min) without movement with the trunk inside a +-5 deg band: a break for the
-``no_rest`` rule, but a static load. Work is done per run of moving/still frames.
+A break is ``break_min_s`` (5 min) or more with the trunk unloaded (``unloaded``: no movement,
+flexion inside the upright band, lean within ``lateral_deg``; DESIGN.md): standing or sitting
+still bent is static load, never a break. Frames with no data from either sensor count as
+unloaded: a long silence most often means the sensors were taken off. ``no_rest`` is raised
+once the wearer has been loaded for ``no_rest_s`` (60 min) since the last break, at a loaded
+moment. ``prolonged_static`` is raised after ``static_s`` (30 min) without movement with the
+trunk inside a +-5 deg band: a static load wherever it is held (inside the upright band it is
+also a break). Work is done per run of loaded/unloaded frames.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ from processing.frame_table import FrameTable
 from processing.guidance import guidance_for
 from processing.settings import AlertSettings
 from sensors.samples import Side
+
+
+def unloaded(t: FrameTable, settings: AlertSettings) -> np.ndarray:
+    """Per frame, True where the trunk rests: not moving, flexion from ``upright_back_deg`` behind
+    upright to ``flexion_low_deg``, lean within +-``lateral_deg``; frames without data too. The one
+    definition of a break's frames (no_rest, the summary's breaks, the report and trends)."""
+    f, lat = t.trunk_flexion_deg, t.trunk_lateral_deg
+    with np.errstate(invalid="ignore"):
+        upright = ((f >= -settings.upright_back_deg) & (f < settings.flexion_low_deg)
+                   & (np.abs(lat) <= settings.lateral_deg))
+    return (~t.moving & upright) | ~t.valid
 
 
 @dataclass
@@ -53,7 +66,7 @@ class NoRestDetector:
 
     def process(self, t: FrameTable) -> list[Alert]:
         raised = []
-        moving = t.moving
+        moving = ~unloaded(t, self.settings)  # "moving" here: loaded, in movement or held bent
         bounds = np.flatnonzero(np.concatenate([[True], moving[1:] != moving[:-1]])).tolist() + [moving.size]
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             if moving[lo]:

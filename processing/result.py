@@ -1,4 +1,4 @@
-"""The analysis result as typed objects, and its JSON form (schema backmon.analysis/1)."""
+"""The analysis result as typed objects, and its JSON form (schema backmon.analysis/2; what changed from /1: README)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from processing.settings import Settings
 from processing.summary import Summary
 from sensors.samples import Mark, Side, TimeBase
 
-SCHEMA = "backmon.analysis/1"
+SCHEMA = "backmon.analysis/2"
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ def _summary_json(s: Summary) -> dict:
     out = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
     out["breaks"] = [{"start_s": round(b.start_s, 1), "end_s": None if b.end_s is None else round(b.end_s, 1)}
                      for b in s.breaks]
+    out["flexion_zones"] = [dataclasses.asdict(z) for z in s.flexion_zones]
     out["twist_events"] = len(s.twist_events)
     out["left_right"] = dataclasses.asdict(s.left_right)
     return out

@@ -120,6 +120,14 @@ class AlertSettings(Checked, section="alerts"):
     severe_hold_s: float = within(4.0, ge=0, le=DAY_S)
     # ISO 11226 / EN 1005-4: lateral bend beyond 10 deg held is not recommended.
     lateral_deg: float = within(10.0, gt=0, le=90)
+    # The upright band (DESIGN.md): flexion from upright_back_deg behind upright to flexion_low_deg,
+    # lean within lateral_deg. Only stillness inside it is a break (rest.unloaded): standing still
+    # bent is static load. 20 deg back is where REBA's mild extension ends.
+    upright_back_deg: float = within(20.0, gt=0, le=90)
+    # The extension zone starts this far behind upright: an upright wearer's sway and calibration
+    # error stay within a few degrees, and REBA scores up to 20 deg of extension as mild (DESIGN.md,
+    # REFERENCES.md), so noise around 0 is not "bent backward".
+    extension_deg: float = within(10.0, gt=0, le=90)
     lateral_hold_s: float = within(60.0, ge=0, le=DAY_S)
     # No validated threshold exists for two paraspinal sensors (REFERENCES.md); DESIGN.md default.
     asymmetry_deg: float = within(5.0, gt=0, le=90)

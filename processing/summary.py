@@ -11,10 +11,40 @@ from processing.comparison import LeftRight, compare_sides
 from processing.episodes import count_episodes
 from processing.frame_table import FrameTable
 from processing.rest import Break
-from processing.settings import Settings
+from processing.settings import AlertSettings, Settings
 from processing.twist import TwistEvent, twist_events
 
-ZONES = ("<0", "0-20", "20-60", ">60")
+# Per-hour figures only from 30 minutes of wear: Cornell's posture-change interval, the shortest
+# span over which an hourly rate of bends, alerts or breaks says something about a working hour.
+RATE_MIN_WORN_S = 1800.0
+
+
+@dataclass(frozen=True)
+class Zone:
+    """Time with the trunk flexion from ``from_deg`` to ``to_deg`` (None: open-ended)."""
+
+    from_deg: float | None
+    to_deg: float | None
+    s: float
+
+
+def zone_edges(settings: AlertSettings) -> tuple[tuple[float | None, float | None], ...]:
+    """The flexion zones of the settings in use: extension beyond ``extension_deg`` behind upright
+    (sway around 0 is not extension, DESIGN.md), upright up to ``flexion_low_deg``, the ISO 11226
+    band up to ``flexion_high_deg``, and beyond."""
+    return ((None, -settings.extension_deg), (-settings.extension_deg, settings.flexion_low_deg),
+            (settings.flexion_low_deg, settings.flexion_high_deg), (settings.flexion_high_deg, None))
+
+
+def zone_label(from_deg: float | None, to_deg: float | None) -> str:
+    """A zone in words from its edges, e.g. "leaning back beyond 10 deg", "20-60 deg forward"."""
+    if from_deg is None:
+        return f"leaning back beyond {-to_deg:g} deg"
+    if to_deg is None:
+        return f"bent beyond {from_deg:g} deg forward"
+    if from_deg < 0:
+        return f"upright ({-from_deg:g} deg back to {to_deg:g} deg forward)"
+    return f"bent {from_deg:g}-{to_deg:g} deg forward"
 
 
 @dataclass(frozen=True)
@@ -23,7 +53,7 @@ class Summary:
     analysed_to_s: float
     worn_s: float  # time with data from at least one sensor
     no_data_s: float
-    flexion_zones_s: dict[str, float]
+    flexion_zones: tuple[Zone, ...]  # from the settings in use (zone_edges)
     minutes_over_30: float
     minutes_over_60: float
     flexion_median_deg: float | None
@@ -33,7 +63,7 @@ class Summary:
     lateral_right_over_10_s: float
     lateral_mean_deg: float | None
     bends_over_45: int
-    bends_per_hour: float
+    bends_per_hour: float | None  # None below RATE_MIN_WORN_S of wear: a rate from minutes misleads
     moving_s: float
     still_s: float
     breaks: tuple[Break, ...]
@@ -55,7 +85,6 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
     valid = t.valid
     f = np.where(valid, t.trunk_flexion_deg, np.nan)
     lat = np.where(valid, t.trunk_lateral_deg, np.nan)
-    zones = {"<0": f < 0, "0-20": (f >= 0) & (f < 20), "20-60": (f >= 20) & (f <= 60), ">60": f > 60}
     worn_s = _seconds(valid, frame_s)
     twists = twist_events(t.time_s, t.twist_rate_dps, frame_s=frame_s, rate_min_dps=act.twist_rate_dps,
                           angle_min_deg=act.twist_min_deg)
@@ -65,7 +94,7 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         analysed_from_s=float(t.time_s[0]) if len(t) else 0.0,
         analysed_to_s=float(t.time_s[-1]) if len(t) else 0.0,
         worn_s=worn_s, no_data_s=_seconds(~valid, frame_s),
-        flexion_zones_s={name: _seconds(mask, frame_s) for name, mask in zones.items()},
+        flexion_zones=_zones(f, a, frame_s),
         minutes_over_30=round(_seconds(f > 30, frame_s) / 60, 2),
         minutes_over_60=round(_seconds(f > 60, frame_s) / 60, 2),
         flexion_median_deg=_stat(np.nanmedian, f), flexion_p90_deg=_stat(lambda x: np.nanpercentile(x, 90), f),
@@ -73,7 +102,7 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         lateral_left_over_10_s=_seconds(lat > a.lateral_deg, frame_s),
         lateral_right_over_10_s=_seconds(lat < -a.lateral_deg, frame_s),
         lateral_mean_deg=_stat(np.nanmean, lat),
-        bends_over_45=bends, bends_per_hour=round(bends / (worn_s / 3600), 1) if worn_s > 0 else 0.0,
+        bends_over_45=bends, bends_per_hour=per_hour(bends, worn_s),
         moving_s=_seconds(t.moving & valid, frame_s), still_s=_seconds(~t.moving & valid, frame_s),
         breaks=tuple(breaks), twists_left=left_twists, twists_right=len(twists) - left_twists,
         twist_events=tuple(twists),
@@ -82,6 +111,21 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
                                  sides_present=sides_present),
         alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in AlertKind},
     )
+
+
+def per_hour(count: float, worn_s: float) -> float | None:
+    """``count`` per hour of wear, or None below RATE_MIN_WORN_S (27 s of wear made "54/h" of one
+    bend, issue 12: short sessions show counts)."""
+    return round(count / (worn_s / 3600), 1) if worn_s >= RATE_MIN_WORN_S else None
+
+
+def _zones(f: np.ndarray, a: AlertSettings, frame_s: float) -> tuple[Zone, ...]:
+    zones = []
+    for lo, hi in zone_edges(a):
+        above = np.ones(f.shape, bool) if lo is None else (f > lo if lo >= a.flexion_high_deg else f >= lo)
+        below = ~np.isnan(f) if hi is None else (f <= hi if hi == a.flexion_high_deg else f < hi)
+        zones.append(Zone(lo, hi, _seconds(above & below, frame_s)))
+    return tuple(zones)
 
 
 def _stat(fn, values: np.ndarray) -> float | None:

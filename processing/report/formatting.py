@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from processing.numbers import number
 from sensors.samples import TimeBase
 
 # Tick steps for time axes, seconds: from 10 s up to 4 h.
@@ -97,28 +98,16 @@ def _offset_text(offset: timedelta) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def duration_text(seconds: float | None) -> str:
-    """``4 h 05 min``, ``12 min 30 s``, ``45 s``; an em dash for None."""
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    total = int(round(seconds))
-    if total >= 3600:
-        return f"{total // 3600} h {total % 3600 // 60:02d} min"
-    if total >= 60:
-        return f"{total // 60} min {total % 60:02d} s"
-    return f"{total} s"
-
-
 def minutes_text(seconds: float | None) -> str:
     """Seconds shown as minutes with one decimal: ``1.6 min``."""
     if seconds is None:
         return "—"
-    return f"{seconds / 60:.1f} min"
+    return f"{number(seconds / 60, 1)} min"
 
 
 def number_text(value: float | None, digits: int = 1, unit: str = "") -> str:
     """A number with ``digits`` decimals and an optional unit; an em dash for None."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    text = f"{value:.{digits}f}"
+    text = number(value, digits)
     return f"{text} {unit}" if unit else text

@@ -20,12 +20,14 @@ from matplotlib.patches import Patch
 from processing.alerts import Alert, AlertKind
 from processing.episodes import hysteresis, runs
 from processing.frame_table import FrameTable
+from processing.numbers import number as number_shown
 from processing.report import plot_style as style
 from processing.report.envelope import bucket_mean, buckets, interval_spans, spans
 from processing.report.formatting import TimeAxis
 from processing.report.plot_style import format_time_axis, message, styled
 from processing.result import AnalysisResult
 from processing.settings import ActivitySettings
+from processing.summary import zone_label
 from sensors.samples import Side
 
 FIGURE_NAMES = ("timeline", "lr_difference", "activity", "zones", "bends_per_hour")
@@ -285,15 +287,12 @@ def activity_figure(result: AnalysisResult, span: Span) -> Figure:
 @styled
 def zones_figure(result: AnalysisResult) -> Figure:
     """Minutes of trunk flexion in each zone (after calibration)."""
-    zones = result.summary.flexion_zones_s
-    a = result.settings.alerts
+    zones = result.summary.flexion_zones
     fig = Figure(figsize=(5.0, 2.3))
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.27, right=0.97, top=0.95, bottom=0.22)
-    names = ("<0", "0-20", "20-60", ">60")
-    labels = ("behind upright", f"0-{a.flexion_low_deg:g} deg", f"{a.flexion_low_deg:g}-{a.flexion_high_deg:g} deg",
-              f"> {a.flexion_high_deg:g} deg")
-    minutes = np.array([zones[n] / 60 for n in names])
+    labels = [zone_label(z.from_deg, z.to_deg) for z in zones]
+    minutes = np.array([z.s / 60 for z in zones])
     total = minutes.sum()
     colours = ("#BBBBBB", "#DDDDDD", style.ZONE_MID, style.ZONE_HIGH)
     ax.barh(labels, minutes, color=colours, edgecolor="#666666", lw=0.5)
@@ -355,11 +354,12 @@ def bends_figure(result: AnalysisResult, span: Span) -> Figure:
     bins = bend_bins(result)
     ax.bar(span.axis.x(bins.start_s), np.nan_to_num(bins.per_hour), width=bins.width_s, align="edge",
            color=style.LEFT, alpha=0.6, edgecolor="white")
-    rate = result.summary.bends_per_hour
-    ax.axhline(rate, color=style.TRUNK, lw=0.8, ls="--", label=f"whole session: {rate:.0f} per hour")
-    ax.legend(loc="upper left", frameon=False, bbox_to_anchor=(0, 1.15))
+    rate = result.summary.bends_per_hour  # None for short sessions (counts only)
+    if rate is not None:
+        ax.axhline(rate, color=style.TRUNK, lw=0.8, ls="--", label=f"whole session: {number_shown(rate)} per hour")
+        ax.legend(loc="upper left", frameon=False, bbox_to_anchor=(0, 1.15))
     ax.set_ylabel("bends per hour")
-    ax.set_ylim(0, max(10.0, float(np.nanmax(np.append(bins.per_hour, rate))) * 1.25))
+    ax.set_ylim(0, max(10.0, float(np.nanmax(np.append(bins.per_hour, rate or 0.0))) * 1.25))
     lo = float(span.axis.x(bins.start_s[0]))
     format_time_axis(ax, span.axis, lo, lo + float(bins.width_s.sum()), max_ticks=5)
     return fig

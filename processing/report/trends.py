@@ -25,6 +25,7 @@ from processing.alerts import AlertKind
 from processing.report.formatting import parse_started_at
 from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
 from processing.schemas import check_analysis
+from processing.summary import RATE_MIN_WORN_S
 from sensors.errors import FileProblem, open_file
 from sensors.samples import SIDES, Side, TimeBase
 
@@ -74,18 +75,32 @@ class SessionRow:
     asymmetry_deg: float
     lr_alert_sides: tuple[str, ...]
     calibration_quality: float | None  # the worse side's
+    flexion_zones: tuple[tuple[float | None, float | None, float], ...] = ()  # (from_deg, to_deg, s), /1 and /2
 
     @property
     def alerts(self) -> int:
         return sum(self.alerts_by_kind.values())
 
     def per_hour(self, count: float) -> float | None:
-        return None if self.worn_s <= 0 else count / (self.worn_s / 3600)
+        return None if self.worn_s < RATE_MIN_WORN_S else count / (self.worn_s / 3600)
 
     @property
     def lr_share(self) -> float | None:
         """Share of the compared time the sides differed beyond the limit (0..1)."""
         return self.diff_over_limit_s / self.compared_s if self.lr_available and self.compared_s > 0 else None
+
+
+# backmon.analysis/1 kept its zones as fixed names (0 deg split extension from upright).
+_ZONES_V1 = {"<0": (None, 0.0), "0-20": (0.0, 20.0), "20-60": (20.0, 60.0), ">60": (60.0, None)}
+
+
+def flexion_zones(summary: dict) -> tuple[tuple[float | None, float | None, float], ...]:
+    """(from_deg, to_deg, s) per zone from a /2 summary's ``flexion_zones`` or a /1 summary's
+    ``flexion_zones_s``."""
+    if "flexion_zones" in summary:
+        return tuple((z["from_deg"], z["to_deg"], z["s"]) for z in summary["flexion_zones"])
+    old = summary.get("flexion_zones_s", {})
+    return tuple((*_ZONES_V1[name], old[name]) for name in _ZONES_V1 if name in old)
 
 
 def dominant_diff_deg(flexion: float | None, lateral: float | None) -> tuple[str, float] | None:
@@ -123,7 +138,7 @@ def session_row(data: dict, *, source: str) -> SessionRow:
         lateral_diff_mean_deg=lr["lateral_diff_mean_deg"], diff_over_limit_s=lr["diff_over_5_s"],
         compared_s=lr["compared_s"], asymmetry_deg=data["settings"]["alerts"]["asymmetry_deg"],
         lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == AlertKind.LR_ASYMMETRY),
-        calibration_quality=min(qualities) if qualities else None)
+        calibration_quality=min(qualities) if qualities else None, flexion_zones=flexion_zones(s))
 
 
 def _started_at(data: dict) -> datetime | None:
@@ -172,7 +187,7 @@ class DayRow:
     lr_findings: int  # sessions of the day with a left/right finding
 
     def per_hour(self, count: float) -> float | None:
-        return None if self.worn_s <= 0 else count / (self.worn_s / 3600)
+        return None if self.worn_s < RATE_MIN_WORN_S else count / (self.worn_s / 3600)
 
     @property
     def alerts_per_hour(self) -> float | None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from processing.alerts import AlertKind
 from processing.guidance import NOT_MEDICAL_ADVICE
-from processing.report.formatting import duration_text, number_text
+from processing.numbers import duration_text
+from processing.report.formatting import number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
 from processing.report.plot_style import svg_data_uri
 from processing.report.spreadsheet import write_csv

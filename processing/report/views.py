@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from processing.alerts import AlertKind, kind_title, where_text
 from processing.guidance import TOPIC_TITLES, TOPICS
-from processing.report.formatting import TimeAxis, duration_text, minutes_text, number_text
+from processing.numbers import duration_text
+from processing.report.formatting import TimeAxis, minutes_text, number_text
 from processing.settings import Settings
+from processing.summary import zone_label
 
 # One sentence per topic, after the management options of the article backmon builds on
 # (shared/article-musculoskeletal-imbalance.txt), in backmon's own words.
@@ -85,24 +87,24 @@ def _stat(data: dict, label: str, key: str, fmt, note: str = "") -> Stat:
 def summary_stats(data: dict) -> list[Stat]:
     """The figures at the top of the report, in reading order."""
     s = data["summary"]
-    break_min = data["settings"]["activity"]["break_min_s"] / 60
+    break_min, alerts = data["settings"]["activity"]["break_min_s"] / 60, data["settings"]["alerts"]
     lateral_note = (f"left {minutes_text(s['lateral_left_over_10_s'])}, "
                     f"right {minutes_text(s['lateral_right_over_10_s'])}")
     return [
         _stat(data, "Recorded", "duration_s", duration_text),
         _stat(data, "Analysed (worn, after calibration)", "summary/worn_s", duration_text),
-        _stat(data, "Bent 0-20 deg", "summary/flexion_zones_s/0-20", minutes_text),
-        _stat(data, "Bent 20-60 deg", "summary/flexion_zones_s/20-60", minutes_text),
-        _stat(data, "Bent over 60 deg", "summary/flexion_zones_s/>60", minutes_text),
-        _stat(data, "Below 0 deg (upright or leaning back)", "summary/flexion_zones_s/<0", minutes_text),
+        *(_stat(data, zone_label(z["from_deg"], z["to_deg"]).capitalize(), f"summary/flexion_zones/{i}/s",
+                minutes_text) for i, z in enumerate(s["flexion_zones"])),
         _stat(data, "Minutes bent over 30 deg", "summary/minutes_over_30", lambda v: number_text(v, 1, "min")),
         _stat(data, "Minutes bent over 60 deg", "summary/minutes_over_60", lambda v: number_text(v, 1, "min")),
-        _stat(data, "Leaning sideways over 10 deg", "summary/lateral_over_10_s", minutes_text, lateral_note),
-        _stat(data, "Bends past 45 deg", "summary/bends_over_45", str),
-        _stat(data, "Bends per hour", "summary/bends_per_hour", lambda v: number_text(v, 0, "/ h")),
+        _stat(data, f"Leaning sideways over {alerts['lateral_deg']:g} deg", "summary/lateral_over_10_s", minutes_text,
+              lateral_note),
+        _stat(data, f"Bends past {data['settings']['activity']['bend_start_deg']:g} deg", "summary/bends_over_45", str),
+        *([_stat(data, "Bends per hour", "summary/bends_per_hour", lambda v: number_text(v, 0, "/ h"))]
+          if s.get("bends_per_hour") is not None else []),  # counts only below 30 min of wear
         _stat(data, "Moving", "summary/moving_s", minutes_text),
         _stat(data, "Still", "summary/still_s", minutes_text),
-        _stat(data, "Breaks", "summary/breaks", str, f"still for {break_min:g} min or more"),
+        _stat(data, "Breaks", "summary/breaks", str, f"still and upright for {break_min:g} min or more"),
         _stat(data, "Alerts", "alerts", str),
     ]
 

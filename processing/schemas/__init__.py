@@ -11,7 +11,7 @@ import json
 from functools import cache
 from importlib import resources
 
-VERSIONS = ("backmon.analysis/1",)
+VERSIONS = ("backmon.analysis/1", "backmon.analysis/2")  # /2: README, "Analysis JSON versions"
 
 
 @cache

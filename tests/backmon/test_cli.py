@@ -27,8 +27,10 @@ def test_analyze_writes_json_and_timeline(lean_session, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Sideways lean held (to the left)" in text and "not medical advice" in text and "20-60 deg" in text
     data = json.loads(out_json.read_text())
-    assert data["schema"] == "backmon.analysis/1"
-    assert set(data["summary"]["flexion_zones_s"]) == {"<0", "0-20", "20-60", ">60"}
+    assert data["schema"] == "backmon.analysis/2"
+    # Zones from the settings in use: extension beyond 10 deg back, upright, ISO 11226's band, beyond.
+    edges = [(z["from_deg"], z["to_deg"]) for z in data["summary"]["flexion_zones"]]
+    assert edges == [(None, -10), (-10, 20), (20, 60), (60, None)]
     for key in ("minutes_over_30", "minutes_over_60", "lateral_over_10_s", "bends_over_45", "moving_s",
                 "still_s", "breaks"):
         assert key in data["summary"]
@@ -38,7 +40,7 @@ def test_analyze_writes_json_and_timeline(lean_session, tmp_path, capsys):
     assert {"start_s", "since_s", "end_s", "severity", "value", "unit", "message", "guidance"} <= set(alert)
     assert alert["guidance"][0]["topic"] == "posture_correction"
     # Summary figures cover the session after calibration: zone times add up to the analysed time.
-    assert sum(data["summary"]["flexion_zones_s"].values()) == pytest.approx(data["summary"]["worn_s"], abs=0.2)
+    assert sum(z["s"] for z in data["summary"]["flexion_zones"]) == pytest.approx(data["summary"]["worn_s"], abs=0.2)
     with open(out_timeline, newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["time_s", "left_flexion_deg", "left_lateral_deg", "right_flexion_deg", "right_lateral_deg",
@@ -54,7 +56,7 @@ def test_analyze_writes_json_and_timeline(lean_session, tmp_path, capsys):
 def test_out_option_is_the_json(lean_session, tmp_path):
     out = tmp_path / "o.json"
     assert main(["analyze", str(lean_session), "-o", str(out), "--quiet"]) == 0
-    assert json.loads(out.read_text())["schema"] == "backmon.analysis/1"
+    assert json.loads(out.read_text())["schema"] == "backmon.analysis/2"
 
 
 def test_config_overrides_thresholds(lean_session, tmp_path, capsys):

@@ -43,7 +43,19 @@ HOSTILE = {
 
 
 def test_the_golden_analysis_matches_its_schema():
-    assert check_analysis(GOOD) == "backmon.analysis/1"
+    assert check_analysis(GOOD) == "backmon.analysis/2"
+
+
+def test_a_version_1_analysis_is_still_read():
+    # /1 kept zones under fixed names; trends and the library read both versions (DESIGN.md).
+    old = copy.deepcopy(GOOD)
+    old["schema"] = "backmon.analysis/1"
+    del old["summary"]["flexion_zones"]
+    old["summary"]["flexion_zones_s"] = {"<0": 87.1, "0-20": 68.3, "20-60": 98.8, ">60": 9.8}
+    assert check_analysis(old) == "backmon.analysis/1"
+    old["schema"] = "backmon.analysis/2"  # a /1 body under the /2 name lacks the zone list
+    with pytest.raises(ValueError, match="does not match backmon.analysis/2"):
+        check_analysis(old)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

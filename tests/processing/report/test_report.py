@@ -102,12 +102,14 @@ def test_the_session_raises_every_kind_of_alert(made):
 def test_summary_numbers_equal_the_analysis_json(made):
     data, page = made["json"], parse(made["html"])
     shown = {a["data-json"]: a for _, a in page.elements if "data-json" in a}
-    expected = {"duration_s", "summary/worn_s", "summary/flexion_zones_s/0-20", "summary/flexion_zones_s/20-60",
-                "summary/flexion_zones_s/>60", "summary/minutes_over_30", "summary/minutes_over_60",
-                "summary/lateral_over_10_s", "summary/bends_over_45", "summary/bends_per_hour", "summary/moving_s",
+    expected = {"duration_s", "summary/worn_s", *(f"summary/flexion_zones/{i}/s" for i in range(4)),
+                "summary/minutes_over_30", "summary/minutes_over_60",
+                "summary/lateral_over_10_s", "summary/bends_over_45", "summary/moving_s",
                 "summary/breaks", "summary/left_right/sentence", "alerts",
                 *(f"summary/alerts_by_kind/{k}" for k in AlertKind)}
     assert expected <= set(shown)
+    # 11 minutes of wear: bends are counted, no hourly rate is shown (issue 12).
+    assert data["summary"]["bends_per_hour"] is None and "summary/bends_per_hour" not in shown
     for key, attrs in shown.items():
         if "data-value" not in attrs:
             continue
@@ -117,7 +119,7 @@ def test_summary_numbers_equal_the_analysis_json(made):
         assert json.loads(attrs["data-value"]) == value, key
     # Shown as people read them: minutes for zone seconds, the JSON's own figure for minutes.
     text = made["html"]
-    assert f"{data['summary']['flexion_zones_s']['20-60'] / 60:.1f} min" in text
+    assert f"{data['summary']['flexion_zones'][2]['s'] / 60:.1f} min" in text
     assert f"{data['summary']['minutes_over_30']:.1f} min" in text
     assert escape(data["summary"]["left_right"]["sentence"]) in text
     # The analysis JSON travels with the page, identical to the --json file.

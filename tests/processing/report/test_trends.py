@@ -14,8 +14,9 @@ from markupsafe import escape
 from backmon.cli import main
 from processing import analyze_session
 from processing.report.spreadsheet import safe_cell
-from processing.report.trends import TrendSettings, baseline, build_trends, lr_finding_side, session_row
+from processing.report.trends import TrendSettings, baseline, build_trends, flexion_zones, lr_finding_side, session_row
 from processing.report.trends_page import CSV_HEADER
+from processing.summary import RATE_MIN_WORN_S
 from sensors import scenarios
 from sensors.simulator import simulate
 
@@ -92,8 +93,9 @@ def test_spreadsheet_csv_neutralises_formulas_and_keeps_numbers(trends_dir):
         record = dict(zip(CSV_HEADER, row))
         if record["source"].endswith(".csv"):
             assert record["subject"] == "'" + SUBJECT and record["note"] == "'" + NOTE
-        for name in ("worn_min", "minutes_over_30", "alerts_per_hour", "lr_lateral_diff_mean_deg"):
+        for name in ("worn_min", "minutes_over_30", "lr_lateral_diff_mean_deg"):
             float(record[name])  # numbers stay numbers
+        assert record["alerts_per_hour"] == ""  # minutes of wear: counts, no rate (issue 12)
         for cell in row:
             assert not cell.startswith(("=", "+", "@")), cell
             if cell.startswith("-"):
@@ -122,7 +124,8 @@ def test_sessions_of_one_day_add_up(analyses):
     [day] = build_trends(rows).days
     assert day.day == "2026-03-01" and day.sessions == 2
     assert day.worn_s == pytest.approx(rows[0].worn_s + rows[1].worn_s)
-    assert day.alerts == 1 and day.alerts_per_hour == pytest.approx(1 / (day.worn_s / 3600))
+    # Less than 30 min of wear: the count, no hourly rate (issue 12: "54/h" from 27 s).
+    assert day.alerts == 1 and day.worn_s < RATE_MIN_WORN_S and day.alerts_per_hour is None
     assert day.bends == rows[1].bends_over_45 > 0
     # The day's left/right difference weighs each session by the time both sides were compared.
     expected = np.average([r.lateral_diff_mean_deg for r in rows], weights=[r.compared_s for r in rows])
@@ -166,3 +169,11 @@ def test_trends_without_usable_input_is_an_error(tmp_path, capsys):
     assert main(["trends", str(tmp_path), "-o", str(tmp_path / "t.html")]) == 2
     assert "no usable session" in capsys.readouterr().err
     assert main(["trends", str(tmp_path / "missing")]) == 2
+
+
+def test_trends_reads_the_zones_of_v1_and_v2():
+    v1 = {"flexion_zones_s": {"<0": 87.1, "0-20": 68.3, "20-60": 98.8, ">60": 9.8}}
+    assert flexion_zones(v1) == ((None, 0.0, 87.1), (0.0, 20.0, 68.3), (20.0, 60.0, 98.8), (60.0, None, 9.8))
+    v2 = {"flexion_zones": [{"from_deg": None, "to_deg": -10.0, "s": 0.0},
+                            {"from_deg": -10.0, "to_deg": 20.0, "s": 5.0}]}
+    assert flexion_zones(v2) == ((None, -10.0, 0.0), (-10.0, 20.0, 5.0))

@@ -117,7 +117,8 @@ def test_imported_session_analyses_to_the_simulated_bend(tmp_path):
     assert code == 0, stderr
     result = json.loads((tmp_path / "a.json").read_text())
     assert [a["kind"] for a in result["alerts"]] == ["severe_flexion"]
-    assert result["summary"]["flexion_zones_s"][">60"] == pytest.approx(6.0, abs=1.5)
+    [deep] = [z for z in result["summary"]["flexion_zones"] if z["to_deg"] is None]
+    assert deep["from_deg"] == 60 and deep["s"] == pytest.approx(6.0, abs=1.5)
 
 
 # ---------------------------------------------------------------- refusals and bad input

@@ -4,7 +4,9 @@ Each posture rule is an episode with hysteresis (``enter`` starts it, it lasts w
 holds) and a holding-time limit; the alert is raised at the first frame where the episode has
 lasted its limit. Episodes are found per chunk with vectorised hysteresis, so a chunk costs a
 few array operations plus a little Python per episode, never per frame. After an alert the
-same kind waits for its episode to end plus a cooldown: no flicker, no nagging.
+same kind waits for its episode to end plus a cooldown: no flicker, no nagging. When the episode
+ends, the alert's message is written again with the time really held (``held_for_s``), so the message
+and the report's "How long" give the same figure (issue 12).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from processing.alerts import Alert, AlertKind, Severity
 from processing.episodes import EpisodeTracker
 from processing.frame_table import FrameTable
 from processing.guidance import guidance_for
+from processing.numbers import duration_text
 from processing.settings import AlertSettings
 from sensors.samples import Side
 
@@ -44,6 +47,7 @@ class EpisodeDetector:
         self._open: Alert | None = None
         self._alerted = False
         self._sums = None  # running sums of the episode's values
+        self._open_means: np.ndarray | None = None  # the episode means the open alert was raised with
         self._count = 0
         self._blocked_until_s = -np.inf
 
@@ -96,15 +100,22 @@ class EpisodeDetector:
                       limit_s, occurrence=occurrence,
                       guidance=guidance_for(self.kind, side=side, value=value, duration_s=time_s - since_s,
                                             occurrence=occurrence, recurring_count=self.settings.recurring_count))
-        self._alerted, self._open = True, alert
+        self._alerted, self._open, self._open_means = True, alert, means
         self.records.append(alert)
         return alert
 
     def _end(self, end_s: float) -> None:
         if self._open is not None:
             self._open.close(end_s, critical_factor=self.settings.critical_factor)
+            self._open.message = self.describe(self._open_means, held_for_s(self._open), self._open.limit_s)[2]
             self._blocked_until_s = end_s + self.settings.cooldown_s
         self._open = None
+
+
+def held_for_s(alert: Alert) -> float:
+    """How long an ended alert's condition was held, from its times as the JSON keeps them (2
+    decimals), so that the message's rounding is the report's (duration_text of end - since)."""
+    return round(alert.end_s, 2) - round(alert.since_s, 2)
 
 
 class SustainedFlexion(EpisodeDetector):
@@ -126,8 +137,8 @@ class SustainedFlexion(EpisodeDetector):
 
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
-        return angle, Side.BOTH, (f"Trunk bent forward {angle:.0f} deg on average for {held_s:.0f} s, longer than "
-                               f"the {limit_s:.0f} s acceptable at that angle."), \
+        return angle, Side.BOTH, (f"Trunk bent forward {angle:.0f} deg on average for {duration_text(held_s)}, longer "
+                               f"than the {duration_text(limit_s)} acceptable at that angle."), \
             (f"ISO 11226: {self.settings.flexion_low_deg:g}-{self.settings.flexion_high_deg:g} deg trunk flexion "
              "held beyond its maximum holding time")
 
@@ -148,7 +159,7 @@ class SevereFlexion(EpisodeDetector):
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
         high, hold = self.settings.flexion_high_deg, self.settings.severe_hold_s
-        text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {held_s:.0f} s."
+        text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {duration_text(held_s)}."
         return angle, Side.BOTH, text, \
             f"EN 1005-4 / ISO 11226: flexion above {high:g} deg held {hold:g} s or more (static)"
 
@@ -174,7 +185,7 @@ class SustainedLateralBend(EpisodeDetector):
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
         way = "left" if angle > 0 else "right"
-        return angle, Side.BOTH, f"Trunk leaning {abs(angle):.0f} deg to the {way} for {held_s:.0f} s.", \
+        return angle, Side.BOTH, f"Trunk leaning {abs(angle):.0f} deg to the {way} for {duration_text(held_s)}.", \
             f"ISO 11226 / EN 1005-4: lateral bend beyond {self.settings.lateral_deg:g} deg held {limit_s:g} s"
 
 
@@ -200,7 +211,7 @@ class LeftRightAsymmetry(EpisodeDetector):
         side = Side.LEFT if abs(left) >= abs(right) else Side.RIGHT
         what = "sideways tilt" if lateral else "forward tilt"
         message = (f"Left and right differ by {abs(diff):.1f} deg in {what} (left minus right {diff:+.1f} deg) "
-                   f"for {held_s:.0f} s; the {side} side is further from its neutral.")
+                   f"for {duration_text(held_s)}; the {side} side is further from its neutral.")
         return diff, side, message, (f"left/right difference above {self.settings.asymmetry_deg:g} deg (relative to "
                                      f"calibration) held {limit_s:g} s")
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.alerts import Alert, AlertKind, Severity
-from processing.detectors import AlertCounter
+from processing.detectors import AlertCounter, held_for_s
 from processing.episodes import runs
 from processing.frame_table import FrameTable
 from processing.guidance import guidance_for
+from processing.numbers import duration_text, number
 from processing.settings import AlertSettings
 from sensors.samples import Side
 
@@ -83,6 +84,7 @@ class NoRestDetector:
             self.breaks.append(Break(self.still_since_s))
             if self._open is not None:
                 self._open.close(self.still_since_s, critical_factor=self.settings.critical_factor)
+                self._open.message = self._message(held_for_s(self._open))  # the time really held
                 self._blocked_until_s = self.still_since_s + self.settings.cooldown_s
                 self._open = None
 
@@ -101,11 +103,14 @@ class NoRestDetector:
             self._open = _new_alert(
                 self.kind, self.counter, self.settings, time_s=times[i], since_s=self.clock_start_s,
                 limit_s=self.settings.no_rest_s, value=held / 60.0, unit="min",
-                message=f"{held / 60:.0f} minutes of work without a break of {self.break_min_s / 60:.0f} minutes.",
+                message=self._message(held),
                 rule=(f"no break of {self.break_min_s / 60:g} min or more within {self.settings.no_rest_s / 60:g} min "
                       "of activity (HSE, Cornell)"))
             self.records.append(self._open)
             raised.append(self._open)
+
+    def _message(self, held_s: float) -> str:
+        return f"{duration_text(held_s)} of work without a break of {self.break_min_s / 60:g} min."
 
     def finish(self, end_s: float) -> None:
         if self.breaks and self.breaks[-1].end_s is None:
@@ -153,8 +158,7 @@ class ProlongedStaticDetector:
                 self._open = _new_alert(
                     self.kind, self.counter, self.settings, time_s=times[i], since_s=since_s,
                     limit_s=self.settings.static_s, value=held / 60.0, unit="min",
-                    message=f"{held / 60:.0f} minutes without moving, trunk held within +-{band:.0f} deg "
-                            f"(around {flexion:.0f} deg forward).",
+                    message=self._message(held),
                     rule=(f"no posture change for {self.settings.static_s / 60:g} min (Cornell: change posture "
                           "every 20-30 min)"))
                 self.records.append(self._open)
@@ -163,9 +167,15 @@ class ProlongedStaticDetector:
             self._end(float(t.time_s[stop]))
         return stop
 
+    def _message(self, held_s: float) -> str:
+        flexion = self.anchor[1]
+        return (f"{duration_text(held_s)} without moving, trunk held within +-{self.settings.static_band_deg:g} deg "
+                f"(around {number(flexion)} deg forward).")
+
     def _end(self, end_s: float) -> None:
-        self.anchor = None
         if self._open is not None:
             self._open.close(end_s, critical_factor=self.settings.critical_factor)
+            self._open.message = self._message(held_for_s(self._open))  # the time really held
             self._blocked_until_s = end_s + self.settings.cooldown_s
             self._open = None
+        self.anchor = None

@@ -16,6 +16,7 @@ from markupsafe import escape
 from backmon.cli import main
 from processing import analyze_session
 from processing.alerts import AlertKind
+from processing.numbers import duration_text
 from processing.report.envelope import buckets, spans
 from processing.report.formatting import TimeAxis
 from processing.report.html import render_report
@@ -289,3 +290,16 @@ def test_the_browser_check_sees_console_errors_and_failed_loads(tmp_path):
                     '<img src="missing.png">')
     [check] = check_page(page)
     assert any("boom" in e for e in check.errors) and any("missing.png" in e for e in check.errors)
+
+
+def test_each_message_says_the_time_the_report_says(made):
+    # Issue 12: "for 84 s, longer than the 84 s acceptable" beside a "How long" of 1 min 32 s. A
+    # message is written again when its condition ends, with the time really held, rounded as the
+    # report rounds it; every kind ends in this session.
+    page = made["html"]
+    ended = [a for a in made["json"]["alerts"] if a["end_s"] is not None]
+    assert {a["kind"] for a in ended} == set(AlertKind)
+    for alert in ended:
+        held = duration_text(alert["end_s"] - alert["since_s"])  # the report's "How long"
+        assert held in alert["message"], (alert["kind"], alert["message"], held)
+        assert escape(alert["message"]) in page and held in page

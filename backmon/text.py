@@ -5,6 +5,7 @@ from __future__ import annotations
 from processing.alerts import where_text
 from processing.guidance import NOT_MEDICAL_ADVICE, TOPIC_TITLES
 from processing.numbers import number
+from processing.report.formatting import TimeAxis
 from processing.result import AnalysisResult
 from processing.summary import zone_label
 
@@ -21,7 +22,10 @@ def _minutes(seconds: float) -> str:
 
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
+    axis = TimeAxis.for_result(r)  # local wall-clock times where the file says when it started
     lines = [f"backmon analysis of {r.source}", ""]
+    if axis.start_text:
+        lines.append(f"Started     {axis.start_text}")
     lines.append(f"Session     {clock_text(r.duration_s)} recorded, {clock_text(s.worn_s)} analysed after calibration"
                  f" (from {s.analysed_from_s:.1f} s)")
     for side, info in r.sides.items():
@@ -54,9 +58,10 @@ def render_summary(r: AnalysisResult) -> str:
               f"{r.settings.activity.break_min_s / 60:g} min or more): {len(s.breaks)}"]
     lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
     for a in r.alerts:
-        end = "still going at the end" if a.end_s is None else f"until {clock_text(a.end_s)}"
+        end = "still going at the end" if a.end_s is None else f"until {axis.label(a.end_s, seconds=True)}"
         where = where_text(a.kind, a.side, a.value)
-        lines.append(f"  [{a.severity}] {clock_text(a.start_s)} {a.kind.title}{f' ({where})' if where else ''} {end}")
+        where = f" ({where})" if where else ""
+        lines.append(f"  [{a.severity}] {axis.label(a.start_s, seconds=True)} {a.kind.title}{where} {end}")
         lines.append(f"      {a.message}")
         for g in a.guidance:
             lines.append(f"      -> {TOPIC_TITLES.get(g.topic, g.topic)}: {g.text}")

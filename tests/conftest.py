@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,17 @@ _FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthC
 settings.register_profile("ci", max_examples=100, **_FUZZ)
 settings.register_profile("long", max_examples=5000, **_FUZZ)
 settings.load_profile(os.environ.get("BACKMON_HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def utc_machine(monkeypatch):
+    """Times shown to people are the machine's local time: tests run as on a UTC machine (their
+    known answers say 08:03), wherever the developer sits; a test may set another TZ itself."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from backmon.live.calibration_guide import CalibrationGuideSettings
 from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, StatusView, render_status
 from processing.alerts import Alert
+from processing.report.formatting import TimeAxis
 from processing.result import AnalysisResult
 from processing.settings import Settings
 from sensors.ble.discovery import battery_text
@@ -28,7 +29,7 @@ from sensors.ble.link import RECONNECTED, SCAN_S, LinkState, SensorLink, find_se
 from sensors.ble.stream import SensorStream
 from sensors.ble.transport import Radio
 from sensors.profiles import PROFILES, profile_for_name
-from sensors.samples import SIDES
+from sensors.samples import SIDES, TimeBase
 from sensors.session.recorder import SessionRecorder
 
 MAX_WAIT_S = 1.0  # the engine never waits longer than this for a side that sends nothing
@@ -80,6 +81,7 @@ class LiveMonitor:
         self.streams: dict[str, SensorStream] = {}
         self.recorder: SessionRecorder | None = None
         self.alerts: list[RaisedAlert] = []
+        self.axis: TimeAxis | None = None  # known once the recording opens
         self.metadata: list[tuple[str, str]] = []
         self._calibration_written = False
 
@@ -122,10 +124,17 @@ class LiveMonitor:
                                                    f"{rate_hz:g} Hz)"))
 
     def _open_recording(self) -> None:
-        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        # started_at is the wall-clock time of time_s 0 (the origin, before connecting), so that
+        # local times shown live and in the report fall on the same moments.
+        elapsed_s = self.now_s() / self.options.time_scale
+        started = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=elapsed_s)).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
         self.metadata = [("started_at", started), *self.metadata, ("recorded_by", f"backmon {__version__} monitor"),
                          ("time_base", "the host's monotonic clock, seconds from the session start"),
                          ("host_monotonic_start_s", f"{self.origin_ns * 1e-9:.6f}"), *self.options.metadata]
+        # From here on the wearer reads local wall-clock times (formatting.TimeAxis, as the report).
+        self.axis = self.view.axis = TimeAxis.for_session(time_base=TimeBase.RELATIVE, first_s=0.0,
+                                                          started_at=started)
         if self.options.time_scale != 1.0:
             self.metadata.append(("time_scale", f"{self.options.time_scale:g} (virtual sensors faster than real time)"))
         if self.options.record:
@@ -246,7 +255,7 @@ class LiveMonitor:
             links[side] = LinkStatus(link.name, link.state, link.battery, gap)
         return render_status(now_s=now_s, phase=self.engine.phase, angles=self.engine.angles, links=links,
                              activity_since_s=self.engine.activity_since_s(), alerts=len(self.alerts),
-                             tracking_only=self.options.tracking_only)
+                             tracking_only=self.options.tracking_only, axis=self.axis)
 
     # ---------------------------------------------------------------- stop
 

@@ -15,6 +15,7 @@ from typing import TextIO
 from backmon.live.live_engine import LiveAngles
 from backmon.text import clock_text
 from processing.alerts import Alert, where_text
+from processing.report.formatting import TimeAxis
 from sensors.ble.link import LinkState
 from sensors.samples import SIDES, Side
 
@@ -41,11 +42,20 @@ def _ticked(seconds: float) -> str:
     return clock_text(max(0, int(seconds)))
 
 
+def _clock(time_s: float, axis: TimeAxis | None) -> str:
+    """A moment of the session: local wall-clock time once the monitor knows when it started,
+    the session's running time otherwise."""
+    if axis is None or axis.wall_start is None:
+        return _ticked(time_s)
+    return axis.label(time_s, seconds=True)
+
+
 def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[Side, LinkStatus],
-                  activity_since_s: float | None, alerts: int, tracking_only: bool) -> list[str]:
+                  activity_since_s: float | None, alerts: int, tracking_only: bool,
+                  axis: TimeAxis | None = None) -> list[str]:
     """The status block's lines: angles per side (deg, relative to calibration), L-R, links."""
     mode = "tracking only (no alerts)" if tracking_only else f"alerts so far: {alerts}"
-    head = f"backmon monitor  {_ticked(now_s)}  {phase}  {mode}"
+    head = f"backmon monitor  {_clock(now_s, axis)}  {phase}  {mode}"
     lines = [head, "         flexion  lateral   link                 battery"]
     for side in SIDES:
         link = links.get(side)
@@ -70,11 +80,11 @@ def render_plain(lines: list[str]) -> str:
     return " | ".join(" ".join(line.split()) for line in lines if not line.lstrip().startswith("flexion"))
 
 
-def render_alert(alert: Alert) -> list[str]:
+def render_alert(alert: Alert, axis: TimeAxis | None = None) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
     where = where_text(alert.kind, alert.side, alert.value)
     where = f" ({where})" if where else ""
-    lines = [f"[{alert.severity.upper()}] {_ticked(alert.start_s)} {alert.kind.title}{where}: {alert.message}"]
+    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s, axis)} {alert.kind.title}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]
     return lines
 
@@ -91,6 +101,7 @@ class StatusView:
         self.tty = out.isatty() if tty is None else tty
         self._drawn = 0
         self._last_plain_s: float | None = None
+        self.axis: TimeAxis | None = None  # set once the session's start is known (local times)
 
     def _erase(self) -> None:
         if self._drawn:
@@ -108,7 +119,7 @@ class StatusView:
         if self.tracking_only:
             return
         self._erase()
-        self.out.write(("" if self.quiet else BELL) + "\n".join(render_alert(alert)) + "\n")
+        self.out.write(("" if self.quiet else BELL) + "\n".join(render_alert(alert, self.axis)) + "\n")
         self.out.flush()
 
     def status(self, lines: list[str], now_s: float) -> None:

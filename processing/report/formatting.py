@@ -1,8 +1,11 @@
-"""How reports write times and amounts: the session's time axis, clock labels, durations.
+"""How backmon writes times and amounts for people: the session's time axis, clock labels, durations.
 
-Times in an analysis are on the input file's ``time_s`` axis. A report shows them as the time
-of day when the file says when it started (``started_at`` metadata, or Unix epoch ``time_s``),
-otherwise as time since the start of the file.
+Times in an analysis are on the input file's ``time_s`` axis. Wherever a person reads one (the
+summary, the report, the live view, the trends page) it is shown by ``TimeAxis``: the local
+wall-clock time (the machine's time zone; ``backmon --utc`` makes that UTC) when the file says
+when it started (``started_at`` metadata, or Unix epoch ``time_s``), otherwise the time since the
+start of the file. Labels are rounded to the nearest second, as durations are. The JSON keeps
+seconds on the file's axis.
 """
 
 from __future__ import annotations
@@ -38,17 +41,40 @@ class TimeAxis:
     wall_start: datetime | None  # wall-clock time at x = 0, when known
 
     @classmethod
+    def for_result(cls, result) -> "TimeAxis":
+        """The axis of an ``AnalysisResult``: its file's time base, first frame and ``started_at``."""
+        first_s = float(result.timeline.time_s[0]) if len(result.timeline) else 0.0
+        return cls.for_session(time_base=result.time_base, first_s=first_s,
+                               started_at=result.metadata.get("started_at"))
+
+    @classmethod
     def for_session(cls, *, time_base: TimeBase, first_s: float, started_at: str | None) -> "TimeAxis":
         if time_base == TimeBase.EPOCH:
             return cls(first_s, datetime.fromtimestamp(first_s, timezone.utc))
         return cls(0.0, parse_started_at(started_at))
+
+    def wall(self, x: float) -> datetime:
+        """The wall-clock time at plot x, in the machine's time zone (re-read each call, so a
+        session over a change of summer time shows the clock on the wall); a start without a
+        time zone is the recording's own local time and stays as it is."""
+        return local_time(self.wall_start + timedelta(seconds=x))
+
+    @property
+    def start_text(self) -> str:
+        """When the session started, for a header: ``2026-01-05 09:00:00 (UTC+01:00)``, or ``""``."""
+        if self.wall_start is None:
+            return ""
+        when = _nearest_second(self.wall(0.0))
+        offset = when.utcoffset()
+        zone = "" if offset is None else " (UTC)" if offset == timedelta(0) else f" (UTC{_offset_text(offset)})"
+        return when.strftime("%Y-%m-%d %H:%M:%S") + zone
 
     @property
     def name(self) -> str:
         """Axis title."""
         if self.wall_start is None:
             return "time since the start of the file (h:mm)"
-        offset = self.wall_start.utcoffset()
+        offset = self.wall(0.0).utcoffset()
         if offset is None:
             return "time of day (recording's local time)"
         if offset == timedelta(0):
@@ -64,8 +90,7 @@ class TimeAxis:
         if not math.isfinite(x):
             return ""
         if self.wall_start is not None:
-            when = self.wall_start + timedelta(seconds=x)
-            return when.strftime("%H:%M:%S" if seconds else "%H:%M")
+            return _nearest_second(self.wall(x)).strftime("%H:%M:%S" if seconds else "%H:%M")
         total = int(round(x))
         sign, total = ("-" if total < 0 else ""), abs(total)
         text = f"{sign}{total // 3600}:{total % 3600 // 60:02d}"
@@ -76,7 +101,7 @@ class TimeAxis:
         step = tick_step_s(hi_x - lo_x, max_ticks=max_ticks)
         day_offset = 0.0
         if self.wall_start is not None:
-            w = self.wall_start
+            w = self.wall(0.0)
             day_offset = w.hour * 3600 + w.minute * 60 + w.second + w.microsecond / 1e6
         first = math.ceil((lo_x + day_offset) / step) * step - day_offset
         return [float(v) for v in np.arange(first, hi_x + 1e-9, step)]
@@ -84,6 +109,17 @@ class TimeAxis:
     def wants_seconds(self, lo_x: float, hi_x: float, *, max_ticks: int = 8) -> bool:
         """Labels need seconds when ticks are closer than a minute."""
         return tick_step_s(hi_x - lo_x, max_ticks=max_ticks) < 60
+
+
+def local_time(when: datetime) -> datetime:
+    """``when`` on the machine's clock (its time zone; UTC under ``backmon --utc``); a time
+    without a zone is already the recording's local time."""
+    return when.astimezone() if when.tzinfo is not None else when
+
+
+def _nearest_second(when: datetime) -> datetime:
+    """Rounded, not truncated: 08:03:00.6 is 08:03:01, as the summary's durations round."""
+    return (when + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def tick_step_s(span_s: float, *, max_ticks: int) -> int:

@@ -90,9 +90,7 @@ def analysis_data(result: AnalysisResult) -> dict:
 
 
 def time_axis(result: AnalysisResult) -> TimeAxis:
-    first_s = float(result.timeline.time_s[0]) if len(result.timeline) else 0.0
-    return TimeAxis.for_session(time_base=result.time_base, first_s=first_s,
-                                started_at=result.metadata.get("started_at"))
+    return TimeAxis.for_result(result)
 
 
 def report_context(result: AnalysisResult, figures: dict[str, Figure], *, marks: Iterable[Mark] = ()) -> dict:
@@ -103,7 +101,7 @@ def report_context(result: AnalysisResult, figures: dict[str, Figure], *, marks:
     return {
         "title": f"Back posture report: {os.path.basename(result.source)}",
         "source": result.source,
-        "started_at": metadata.get("started_at", ""),
+        "started_at": axis.start_text or metadata.get("started_at", ""),  # local time where readable
         "subject": views.first_key(metadata, views.SUBJECT_KEYS),
         "simulated": metadata.get("simulated", "").lower() == "true",
         "axis_name": axis.name,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from processing.alerts import AlertKind
-from processing.report.formatting import parse_started_at
+from processing.report.formatting import local_time, parse_started_at
 from processing.report.views import NOTE_KEYS, SUBJECT_KEYS, first_key
 from processing.schemas import check_analysis
 from processing.summary import RATE_MIN_WORN_S
@@ -128,7 +128,7 @@ def session_row(data: dict, *, source: str) -> SessionRow:
     qualities = [c["quality"] for c in data["calibration"]["sides"].values() if c.get("quality") is not None]
     return SessionRow(
         source=source, started_at=started,
-        day=started.date().isoformat() if started else Path(source).stem,
+        day=local_time(started).date().isoformat() if started else Path(source).stem,  # the day on the wall
         subject=first_key(meta, SUBJECT_KEYS), note=first_key(meta, NOTE_KEYS),
         duration_s=data["duration_s"], worn_s=s["worn_s"], minutes_over_30=s["minutes_over_30"],
         minutes_over_60=s["minutes_over_60"], lateral_over_10_s=s["lateral_over_10_s"],

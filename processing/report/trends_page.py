@@ -13,7 +13,7 @@ from pathlib import Path
 from processing.alerts import AlertKind
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.numbers import duration_text
-from processing.report.formatting import number_text
+from processing.report.formatting import local_time, number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
 from processing.report.plot_style import svg_data_uri
 from processing.report.spreadsheet import write_csv
@@ -84,7 +84,7 @@ def _day_view(d, trends: Trends) -> dict:
 
 def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skipped]) -> dict:
     figures = trend_figures(trends)
-    sessions = [{"row": r, "when": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "undated",
+    sessions = [{"row": r, "when": local_time(r.started_at).strftime("%Y-%m-%d %H:%M") if r.started_at else "undated",
                  "source": os.path.basename(r.source), "worn": duration_text(r.worn_s),
                  "over_30": number_text(r.minutes_over_30, 1), "alerts": r.alerts,
                  "lateral_diff": number_text(r.lateral_diff_mean_deg, 1),

@@ -166,7 +166,7 @@ def test_not_medical_advice_calibration_data_quality_and_settings(made):
     text, data = made["html"], made["json"]
     assert escape(data["note"]) in text
     assert "Calibration" in text and "Quality runs from 0" in text
-    assert "08:04:59 to 08:05:04 (4.0 s)" in text  # the left sensor's dropout
+    assert "08:05:00 to 08:05:04 (4.0 s)" in text  # the left sensor's dropout at 300 s (rounded: was 08:04:59)
     for note in data["data_quality"]["notes"]:
         assert escape(note) in text
     assert "alerts.no_rest_s = 180" in text and "(default 3600)" in text

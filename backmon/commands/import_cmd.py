@@ -34,6 +34,7 @@ def run(args) -> int:
     from sensors.errors import BackmonError
     from sensors.importers import ReadBudget, import_recording, read_inputs
     from sensors.session.files import write_session
+    from sensors.text import printable
 
     if not args.left and not args.right:
         raise BackmonError("import: give the files of at least one side (--left and/or --right)")
@@ -46,7 +47,7 @@ def run(args) -> int:
     write_session(args.out, imported.left, imported.right, metadata=imported.metadata,
                   inputs=[*args.left, *args.right])  # never over an input or a recording (sensors.outputs)
     for note in imported.notes:
-        print(f"backmon: note: {note}", file=sys.stderr)
+        print(f"backmon: note: {printable(note)}", file=sys.stderr)  # notes name zip members and devices
     sides = [f"{side} {len(s)} samples" for side, s in (("left", imported.left),
                                                         ("right", imported.right)) if s is not None]
     print(f"wrote {args.out} ({', '.join(sides)}; {imported.metadata['time_alignment']})")

@@ -406,3 +406,12 @@ def test_batch_output_names_are_the_same_in_every_run(tmp_path):
 def test_json_written_whole_is_the_analysis(session):
     assert run_cli("analyze", "s.csv", "-q", "--json", "a.json")[0] == 0
     assert json.loads(Path("a.json").read_text())["alerts"][0]["kind"] == "severe_flexion"
+
+
+def test_import_notes_show_zip_member_names_escaped(tmp_path):
+    archive = fixtures.make_sensorlogger(tmp_path).left[0]  # a Sensor Logger zip
+    with zipfile.ZipFile(archive, "a") as z:
+        z.writestr(f"{HOSTILE}.csv", "a file beside the export\n")  # set aside, and named in a note
+    code, _, err = run_cli("import", "--from", "sensorlogger", "--left", archive, "-o", tmp_path / "x.csv")
+    assert code == 0, err
+    assert f"{HOSTILE_SHOWN}.csv" in err and no_raw_controls(err)

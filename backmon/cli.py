@@ -1,4 +1,5 @@
-"""``backmon``: the command line. Bad input ends in one sentence on stderr and exit status 2.
+"""``backmon``: the command line. Bad input ends in one sentence on stderr and exit status 2; a
+command name that is nearly right gets a suggestion; ``backmon`` alone lists the commands (exit 0).
 
 Messages often quote a file (a header cell, a zip member's name) or the radio (a device name), so
 the final print goes through sensors.text's sanitiser: no control sequence reaches the terminal.
@@ -7,8 +8,10 @@ the final print goes through sensors.text's sanitiser: no control sequence reach
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import re
 import sys
 import time
 
@@ -25,7 +28,21 @@ UTC_HELP = "show times of day in UTC instead of this machine's time zone"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {did_you_mean(message)}\n")
+
+
+def did_you_mean(message: str) -> str:
+    """argparse's "invalid choice: 'analyz' (choose from ...)" with the nearest choice suggested
+    (difflib's ratio of 0.6 or more), or the message as it was."""
+    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not found:
+        return message
+    word, choices = found.group(1), re.findall(r"'([^']*)'", found.group(2))
+    close = difflib.get_close_matches(word, choices, n=1)
+    if message.startswith("argument COMMAND:"):
+        hint = f"did you mean '{close[0]}'?" if close else "'backmon' alone lists the commands"
+        return f"unknown command '{word}'; {hint}"
+    return f"{message}; did you mean '{close[0]}'?" if close else message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "posture and rest alerts with guidance.")
     parser.add_argument("--version", action="version", version=f"backmon {__version__}")
     parser.add_argument("--utc", action="store_true", help=UTC_HELP)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # No command is no error: "backmon" alone prints this help, the list of commands, and exits 0.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"backmon.commands.{name}").add_parser(commands)
     for name in TIMED_COMMANDS:  # also after the command; SUPPRESS keeps "backmon --utc analyze" working
@@ -50,7 +68,11 @@ def _show_times_in_utc() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
     if args.utc:
         _show_times_in_utc()
     try:

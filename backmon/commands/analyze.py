@@ -9,7 +9,7 @@ from backmon.progress import progress_bar
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("analyze", help="analyse a recorded session CSV",
+    p = commands.add_parser("analyze", aliases=["analyse"], help="analyse a recorded session CSV",
                             description="Analyse a recorded session (CSV format v1): summary on stdout, "
                                         "optional JSON and 10 Hz timeline files.")
     p.add_argument("session", help="session CSV file (format backmon-session/1)")

@@ -25,7 +25,9 @@ def add_parser(commands) -> None:
     p.add_argument("--rate-hz", type=float, metavar="HZ", help="sample rate to configure (default: the profile's)")
     p.add_argument("--record", "-o", "--out", dest="record", metavar="FILE",
                    help="record the session to this CSV file (readable by you only)")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after this many seconds")
+    p.add_argument("--duration", type=float, metavar="S",
+                   help="stop after monitoring this many seconds, counted from the end of the guided calibration "
+                        "(or from the first sample without a routine)")
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
     p.add_argument("--transport", metavar="SPEC",
                    help="Bluetooth stack: the system's (default), or bumble:<hci-transport> such as bumble:usb:0 "

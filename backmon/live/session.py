@@ -42,7 +42,7 @@ class MonitorOptions:
     profile: str | None = None  # None: from each sensor's advertised name
     rate_hz: float | None = None  # None: each profile's default
     record: str | None = None
-    duration_s: float | None = None
+    duration_s: float | None = None  # monitoring time after the calibration (see _duration_over)
     settings: Settings = field(default_factory=Settings)
     tracking_only: bool = False
     time_scale: float = 1.0
@@ -82,6 +82,7 @@ class LiveMonitor:
         self.recorder: SessionRecorder | None = None
         self.alerts: list[RaisedAlert] = []
         self.axis: TimeAxis | None = None  # known once the recording opens
+        self._duration_from_s: float | None = None  # where --duration starts counting (session time)
         self.metadata: list[tuple[str, str]] = []
         self._calibration_written = False
 
@@ -227,8 +228,28 @@ class LiveMonitor:
                 next_status_s = now_s + o.status_every_s
                 self.view.status(self._status_lines(now_s), now_s)
             self._check_first_data(now_s)
-            if o.duration_s is not None and now_s >= o.duration_s:
+            if self._duration_over(now_s):
                 stop.set()
+
+    def _duration_over(self, now_s: float) -> bool:
+        """``--duration`` counts from the end of the guided calibration, or from the first sample
+        when the monitor starts without a routine (DESIGN.md, "Bluetooth transports"): the
+        routine's time (about 20 s) comes on top, so --duration 20 monitors for 20 s."""
+        o = self.options
+        if o.duration_s is None:
+            return False
+        if getattr(o, "routine", True):  # MonitorOptions.routine is False without a guided routine
+            if self.engine.phase != "monitoring":
+                return False
+            if self._duration_from_s is None:
+                window = self.engine.calibration_window_s
+                self._duration_from_s = window[1] if window is not None else now_s
+        elif self._duration_from_s is None:
+            firsts = [store.first_s for store in self.engine.stores.values() if store.first_s is not None]
+            if not firsts:
+                return False
+            self._duration_from_s = min(firsts)
+        return now_s >= self._duration_from_s + o.duration_s
 
     def _write_calibration(self) -> None:
         window = self.engine.calibration_window_s

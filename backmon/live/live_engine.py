@@ -186,14 +186,22 @@ class LiveEngine:
         return None if self.guide is None else self.guide.window_s
 
     def activity_since_s(self) -> float | None:
-        """When the current stretch of work began (the end of the last break, or the start);
-        None while on a break or before monitoring."""
+        """When the current stretch of work began: the end of the last real break, or the first
+        sample of the session (the calibration routine is no break); None while on a break or
+        before monitoring."""
         if self.engine is None:
             return None
         rest = self.engine.no_rest
         if rest.breaks and rest.breaks[-1].end_s is None:
             return None
+        if not rest.breaks:
+            return self.session_start_s()
         return rest.clock_start_s
+
+    def session_start_s(self) -> float | None:
+        """The first sample's time (either side), None before any."""
+        firsts = [store.first_s for store in self.stores.values() if store.first_s is not None]
+        return min(firsts) if firsts else None
 
     def session(self, *, source: str, metadata: dict[str, str]) -> Session:
         sides = {}

@@ -65,13 +65,16 @@ def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links:
         lat = _deg(angles.lateral_deg[side]) if angles else "   --"
         lines.append(f"  {side:<6} {flex} deg {lat} deg   {state:<20} {battery}")
     if angles:
-        lines.append(f"  L-R    {_deg(angles.lr_flexion_diff_deg)} deg {_deg(angles.lr_lateral_diff_deg)} deg"
-                     f"   {'moving' if angles.moving else 'still'}")
+        lines.append(f"  L-R    {_deg(angles.lr_flexion_diff_deg)} deg {_deg(angles.lr_lateral_diff_deg)} deg")
     else:
         lines.append("  L-R       --        --")
+    # The wearer's activity on a line of its own: the link column says only how each link is.
+    activity = [f"now {'moving' if angles.moving else 'still'}"] if angles else []
     if phase == "monitoring":
         since = "on a break" if activity_since_s is None else _ticked(now_s - activity_since_s)
-        lines.append(f"  time since the last break: {since}")
+        activity.append(f"time since the last break: {since}")
+    if activity:
+        lines.append("  " + "   ".join(activity))
     return lines
 
 

@@ -105,3 +105,11 @@ def test_without_any_bend_the_best_window_is_used_and_said(tmp_path):
     for side in ("left", "right"):
         np.testing.assert_allclose(offline.calibration.sides[side].rotation,
                                    engine.guide.calibration.sides[side].rotation, atol=1e-4)  # 0.006 deg
+
+
+def test_time_since_the_last_break_counts_from_the_session_start_without_a_break(tmp_path):
+    # Calibration (21 s) and 2 min bent at 35 deg: no break yet, so the stretch of work began with
+    # the first sample (0.0 s), not at the end of the calibration.
+    engine, _, _ = _run_live(simulate(sustained_flexion(35, 120, seed=3)), tmp_path / "s.csv")
+    assert engine.phase == "monitoring" and engine.calibration_window_s[1] > 15.0
+    assert engine.activity_since_s() == 0.0

@@ -46,6 +46,7 @@ class PageCheck:
     errors: tuple[str, ...]
     screenshot_png: bytes
     title: str
+    value: object = None  # what ``expression`` evaluated to on the page (JSON values), if one was given
 
 
 class _Pipe:
@@ -119,12 +120,14 @@ PHONE = Viewport(390, 844, mobile=True)
 
 
 def check_page(path: str | os.PathLike, viewports: tuple[Viewport, ...] = (DESKTOP,), *,
-               chromium: str | None = None, settle_s: float = 0.5, timeout_s: float = 30.0) -> list[PageCheck]:
+               chromium: str | None = None, settle_s: float = 0.5, timeout_s: float = 30.0,
+               expression: str | None = None) -> list[PageCheck]:
     """Load the local file ``path`` in headless Chromium once per viewport (one browser for all).
 
     Each ``PageCheck`` has the errors seen while loading: console messages of level error,
     uncaught exceptions, and browser log entries of level error (failed loads, blocked
-    requests, Content-Security-Policy violations); and a PNG screenshot.
+    requests, Content-Security-Policy violations); a PNG screenshot; and the value of the
+    JavaScript ``expression`` evaluated on the loaded page (for layout measurements).
     """
     executable = chromium or find_chromium()
     if executable is None:
@@ -133,7 +136,8 @@ def check_page(path: str | os.PathLike, viewports: tuple[Viewport, ...] = (DESKT
     with tempfile.TemporaryDirectory(prefix="backmon-chromium-") as profile:
         pipe, process = _start(executable, profile)
         try:
-            return [_load(pipe, url, view, settle_s=settle_s, timeout_s=timeout_s) for view in viewports]
+            return [_load(pipe, url, view, settle_s=settle_s, timeout_s=timeout_s, expression=expression)
+                    for view in viewports]
         finally:
             _close(pipe, process)
 
@@ -160,7 +164,8 @@ def _start(executable: str, profile: str) -> tuple[_Pipe, subprocess.Popen]:
     return _Pipe(to_browser[1], from_browser[0]), process
 
 
-def _load(pipe: _Pipe, url: str, view: Viewport, *, settle_s: float, timeout_s: float) -> PageCheck:
+def _load(pipe: _Pipe, url: str, view: Viewport, *, settle_s: float, timeout_s: float,
+          expression: str | None = None) -> PageCheck:
     target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout_s=timeout_s)["targetId"]
     session = pipe.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Page", "Runtime", "Log"):
@@ -174,6 +179,10 @@ def _load(pipe: _Pipe, url: str, view: Viewport, *, settle_s: float, timeout_s: 
     pipe.drain(settle_s)
     title = pipe.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True},
                       session=session)["result"].get("value", "")
+    value = None
+    if expression is not None:
+        value = pipe.send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                          session=session)["result"].get("value")
     params = {"format": "png"}
     if view.full_page:
         size = pipe.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
@@ -182,7 +191,7 @@ def _load(pipe: _Pipe, url: str, view: Viewport, *, settle_s: float, timeout_s: 
     shot = pipe.send("Page.captureScreenshot", params, session=session, timeout_s=timeout_s)
     errors = tuple(_errors(e for e in pipe.events if e.get("sessionId") == session))
     pipe.send("Target.closeTarget", {"targetId": target})
-    return PageCheck(errors, base64.b64decode(shot["data"]), title)
+    return PageCheck(errors, base64.b64decode(shot["data"]), title, value)
 
 
 def _errors(events) -> list[str]:

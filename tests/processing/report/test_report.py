@@ -280,6 +280,23 @@ def test_report_in_headless_chromium_has_no_errors_and_a_first_screen(made):
         assert pixels.std() > 0.05 and (pixels.mean(axis=2) < 0.3).mean() > 0.005
 
 
+# For each figure: how many CSS px its 8.5 pt text takes on screen (SVG pt are 4/3 px at the size drawn).
+FIGURE_TEXT_PX = ("[...document.querySelectorAll('figure img')].map("
+                  "i => 8.5 * 4 / 3 * i.getBoundingClientRect().width / i.naturalWidth)")
+
+
+def test_figure_text_is_readable_on_a_phone(made):
+    # Issue 12: at 390 px the page reflowed but the figures shrank to fit, their text to 5 px.
+    from tests.support.browser import DESKTOP, PHONE, check_page, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    desktop, phone = check_page(made["html_path"], (DESKTOP, PHONE), expression=FIGURE_TEXT_PX)
+    assert len(phone.value) == len(FIGURE_NAMES)
+    assert min(phone.value) >= 11.0  # every figure at the size it was drawn (11.3 px): readable
+    assert min(desktop.value) >= 9.0  # the desktop layout keeps fitting figures to the page
+
+
 def test_the_browser_check_sees_console_errors_and_failed_loads(tmp_path):
     from tests.support.browser import check_page, find_chromium
 

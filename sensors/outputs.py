@@ -227,7 +227,9 @@ def write_text(path: PathLike, text: str, *, inputs: Iterable[PathLike | None] =
 def create_exclusive(path: PathLike) -> int:
     """A new file for a recording, open for appending writes, 0600: never an existing path
     (``FileExistsError``) and never through a symlink (``O_NOFOLLOW``: even a dangling link is
-    refused as existing). Raises OSError as the system does; the caller words it."""
+    refused as existing); missing folders are created 0700, as for every other output. Raises
+    OSError as the system does; the caller words it."""
+    make_folders(os.path.dirname(os.fspath(path)))
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
         | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags, FILE_MODE)

@@ -169,3 +169,9 @@ def test_create_exclusive_never_opens_what_is_there(tmp_path):
     os.write(fd, b"a")
     os.close(fd)
     assert mode(tmp_path / "new.csv") == 0o600
+
+
+def test_a_recording_into_a_missing_folder_creates_it_as_every_output_does(tmp_path):
+    # Issue 12: "monitor --record nodir/out.csv" failed where "report -o nodir/r.html" made the folder.
+    os.close(create_exclusive(tmp_path / "day" / "one" / "out.csv"))
+    assert [mode(tmp_path / p) for p in ("day", "day/one", "day/one/out.csv")] == [0o700, 0o700, 0o600]

@@ -30,10 +30,17 @@ from sensors.text import printable
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
-SUMMARY_COLUMNS = ("session", "status", "duration_s", "worn_s", "minutes_over_30", "minutes_over_60",
-                   "lateral_over_10_s", "bends_over_45", "moving_s", "breaks", "alerts", "sustained_flexion",
+# One unit per kind of figure (issue 12: seconds beside minutes, 17-digit floats): times in
+# minutes with 1 decimal, angles in degrees with 1 decimal, counts as integers.
+SUMMARY_COLUMNS = ("session", "status", "duration_min", "worn_min", "minutes_over_30", "minutes_over_60",
+                   "lateral_over_10_min", "bends_over_45", "moving_min", "breaks", "alerts", "sustained_flexion",
                    "severe_flexion", "sustained_lateral_bend", "lr_asymmetry", "no_rest", "prolonged_static",
                    "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "calibration", "error")
+# The header before issue 12 (seconds and minutes mixed): still known as a summary, never a session.
+OLD_SUMMARY_COLUMNS = ("session", "status", "duration_s", "worn_s", "minutes_over_30", "minutes_over_60",
+                       "lateral_over_10_s", "bends_over_45", "moving_s", "breaks", "alerts", "sustained_flexion",
+                       "severe_flexion", "sustained_lateral_bend", "lr_asymmetry", "no_rest", "prolonged_static",
+                       "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "calibration", "error")
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ SUMMARY_NAME = "summary.csv"
 
 def is_summary(path: Path) -> bool:
     """A batch's own summary.csv (from an earlier run, here or elsewhere): never a session."""
-    return first_line(path) == ",".join(SUMMARY_COLUMNS)
+    return first_line(path) in (",".join(SUMMARY_COLUMNS), ",".join(OLD_SUMMARY_COLUMNS))
 
 
 def find_sessions(patterns: Iterable[str]) -> list[Path]:
@@ -126,13 +133,19 @@ def analyse_one(path: str, settings_data: dict | None = None, report: bool = Tru
 
 
 def _row(path: str, data: dict) -> dict:
+    from processing.result import rounded
+
     s, lr = data["summary"], data["summary"]["left_right"]
-    row = {"session": path, "status": "ok", "duration_s": data["duration_s"], "worn_s": s["worn_s"],
-           "minutes_over_30": s["minutes_over_30"], "minutes_over_60": s["minutes_over_60"],
-           "lateral_over_10_s": s["lateral_over_10_s"], "bends_over_45": s["bends_over_45"],
-           "moving_s": s["moving_s"], "breaks": len(s["breaks"]), "alerts": len(data["alerts"]),
-           "lr_flexion_diff_mean_deg": lr["flexion_diff_mean_deg"],
-           "lr_lateral_diff_mean_deg": lr["lateral_diff_mean_deg"],
+
+    def minutes(seconds: float | None) -> float | None:
+        return rounded(None if seconds is None else seconds / 60, 1)
+
+    row = {"session": path, "status": "ok", "duration_min": minutes(data["duration_s"]),
+           "worn_min": minutes(s["worn_s"]), "minutes_over_30": rounded(s["minutes_over_30"], 1),
+           "minutes_over_60": rounded(s["minutes_over_60"], 1), "lateral_over_10_min": minutes(s["lateral_over_10_s"]),
+           "bends_over_45": s["bends_over_45"], "moving_min": minutes(s["moving_s"]), "breaks": len(s["breaks"]),
+           "alerts": len(data["alerts"]), "lr_flexion_diff_mean_deg": rounded(lr["flexion_diff_mean_deg"], 1),
+           "lr_lateral_diff_mean_deg": rounded(lr["lateral_diff_mean_deg"], 1),
            "calibration": data["calibration"]["method"], "error": ""}
     row.update(s["alerts_by_kind"])
     return row

@@ -23,7 +23,7 @@ def _minutes(seconds: float) -> str:
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
     axis = TimeAxis.for_result(r)  # local wall-clock times where the file says when it started
-    lines = [f"backmon analysis of {r.source}", ""]
+    lines = [f"backmon analysis of {r.source}", s.verdict, ""]
     if axis.start_text:
         lines.append(f"Started     {axis.start_text}")
     lines.append(f"Session     {clock_text(r.duration_s)} recorded, {clock_text(s.worn_s)} analysed after calibration"
@@ -52,7 +52,8 @@ def render_summary(r: AnalysisResult) -> str:
               f"  twists: {s.twists_left} to the left, {s.twists_right} to the right",
               "Left/right", f"  {lr.sentence}"]
     if lr.available and lr.intensity_symmetry_index_pct is not None:
-        lines.append(f"  movement intensity symmetry index {lr.intensity_symmetry_index_pct:+.0f} % (left minus right)")
+        index = number(lr.intensity_symmetry_index_pct, sign=True)
+        lines.append(f"  movement intensity symmetry index {index} % (left minus right)")
     lines += ["Activity",
               f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks (still and upright for "
               f"{r.settings.activity.break_min_s / 60:g} min or more): {len(s.breaks)}"]

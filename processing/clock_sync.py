@@ -17,6 +17,7 @@ import numpy as np
 from scipy.signal import correlate
 
 from processing.input.sources import Reader, Source
+from processing.numbers import number
 from processing.settings import ClockSettings
 
 GRID_HZ = 50.0  # |gyro| is compared at this rate; peaks are refined to a fraction of a step
@@ -158,7 +159,8 @@ def _fit(centres: np.ndarray, lags: np.ndarray, t0: float, t1: float, total: int
     corrected = believable and worst > settings.min_error_s
     verdict = ("corrected" if corrected else "too small to matter, left as recorded") if believable else \
         f"beyond the {MAX_DRIFT_PPM:.0f} ppm any sensor clock drifts: not measured, left as recorded"
-    note = f"right clock {offset:+.3f} s from the left at the start, drifting {drift:+.0f} ppm; {verdict}"
+    note = (f"right clock {number(offset, 3, sign=True)} s from the left at the start, drifting "
+            f"{number(drift, sign=True)} ppm; {verdict}")
     return ClockSync(offset, drift, t0, int(lags.size), total, corrected, note)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.frame_table import FrameTable
+from processing.numbers import number
 from sensors.samples import SIDES, Side
 
 # Below this mean intensity (g) the two sides are "both still" and their ratio means nothing.
@@ -90,8 +91,9 @@ def _sentence(r: dict, compared_s: float, limit_deg: float) -> str:
     bigger = "sideways tilt" if abs(ld) >= abs(fd) else "forward tilt"
     diff = ld if abs(ld) >= abs(fd) else fd
     if share < 5.0 and abs(diff) < limit_deg / 2:
-        return (f"Both sides of the back moved alike: mean differences {fd:+.1f} deg forward and {ld:+.1f} deg "
-                f"sideways (left minus right); above {limit_deg:.0f} deg for {share:.0f} % of the time.")
+        return (f"Both sides of the back moved alike: mean differences {number(fd, 1, sign=True)} deg forward and "
+                f"{number(ld, 1, sign=True)} deg sideways (left minus right); above {limit_deg:g} deg for "
+                f"{number(share)} % of the time.")
     side = "left" if diff > 0 else "right"
     return (f"The sides of the back differ most in {bigger}: on average the {side} side sits {abs(diff):.1f} deg "
-            f"further; the difference exceeded {limit_deg:.0f} deg for {share:.0f} % of the time.")
+            f"further; the difference exceeded {limit_deg:g} deg for {number(share)} % of the time.")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 
 
-def number(value: float, digits: int = 0) -> str:
-    """``value`` with ``digits`` decimals, never "-0" (-0.04 -> "0", -0.6 -> "-1")."""
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+def number(value: float, digits: int = 0, *, sign: bool = False) -> str:
+    """``value`` with ``digits`` decimals, never "-0" (-0.04 -> "0", -0.6 -> "-1"); with ``sign``,
+    "+" before a positive figure (a zero has no sign: "0.0", never "+0.0" or "-0.0")."""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text
 
 
 def duration_text(seconds: float | None) -> str:

@@ -106,8 +106,9 @@ def _summary_json(s: Summary) -> dict:
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
-    """``value`` as a float rounded to ``digits`` decimals; None stays None (JSON and spreadsheets)."""
-    return None if value is None else round(float(value), digits)
+    """``value`` as a float rounded to ``digits`` decimals, never -0.0; None stays None (JSON and
+    spreadsheets)."""
+    return None if value is None else round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def finite(value):

@@ -10,6 +10,7 @@ from processing.alerts import Alert, AlertKind
 from processing.comparison import LeftRight, compare_sides
 from processing.episodes import count_episodes
 from processing.frame_table import FrameTable
+from processing.numbers import duration_text, number
 from processing.rest import Break
 from processing.settings import AlertSettings, Settings
 from processing.twist import TwistEvent, twist_events
@@ -72,6 +73,7 @@ class Summary:
     twist_events: tuple[TwistEvent, ...]
     left_right: LeftRight
     alerts_by_kind: dict[AlertKind, int]
+    verdict: str = ""  # the session in one line, first in the summary and the report (verdict())
 
 
 def _seconds(mask: np.ndarray, frame_s: float) -> float:
@@ -110,7 +112,31 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
                                  twists_left=left_twists, twists_right=len(twists) - left_twists,
                                  sides_present=sides_present),
         alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in AlertKind},
+        verdict=verdict(alerts, breaks, start_s=float(t.time_s[0]) if len(t) else 0.0,
+                        end_s=float(t.time_s[-1]) if len(t) else 0.0),
     )
+
+
+_POSTURE_KINDS = (AlertKind.SUSTAINED_FLEXION, AlertKind.SEVERE_FLEXION, AlertKind.SUSTAINED_LATERAL_BEND)
+
+
+def verdict(alerts: list[Alert], breaks: list[Break], *, start_s: float, end_s: float) -> str:
+    """The session in one line: "3 alerts; longest bad posture 1 min 32 s at 55 deg forward; no real
+    break for 74 min". Held times are rounded as the messages and the report round them."""
+    parts = ["no alerts" if not alerts else f"{len(alerts)} alert{'s' if len(alerts) > 1 else ''}"]
+    posture = [a for a in alerts if a.kind in _POSTURE_KINDS]
+    if posture:
+        def held(a: Alert) -> float:
+            return round(end_s if a.end_s is None else a.end_s, 2) - round(a.since_s, 2)
+        worst = max(posture, key=held)
+        where = (f"leaning {number(abs(worst.value))} deg to the {'left' if worst.value > 0 else 'right'}"
+                 if worst.kind == AlertKind.SUSTAINED_LATERAL_BEND else f"{number(worst.value)} deg forward")
+        parts.append(f"longest bad posture {duration_text(held(worst))} at {where}")
+    edges = [start_s] + [x for b in breaks for x in (b.start_s, end_s if b.end_s is None else b.end_s)] + [end_s]
+    longest = max((b - a for a, b in zip(edges[::2], edges[1::2])), default=0.0)
+    parts.append(f"no real break for {duration_text(longest)}" if not breaks else
+                 f"{len(breaks)} real break{'s' if len(breaks) > 1 else ''}, at most {duration_text(longest)} without")
+    return "; ".join(parts)
 
 
 def per_hour(count: float, worn_s: float) -> float | None:

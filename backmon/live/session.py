@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -33,6 +34,13 @@ from sensors.samples import SIDES, TimeBase
 from sensors.session.recorder import SessionRecorder
 
 MAX_WAIT_S = 1.0  # the engine never waits longer than this for a side that sends nothing
+
+
+def span_text(window: tuple[float, float]) -> str:
+    """A calibration window as ``START:END`` to the millisecond, widened outward so that every
+    frame the live calibration used stays inside it (0.029312518000000003:17.869312517999997
+    -> 0.029:17.870; frames are 100 ms apart, so none is added)."""
+    return f"{math.floor(window[0] * 1000) / 1000:.3f}:{math.ceil(window[1] * 1000) / 1000:.3f}"
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,8 @@ class LiveMonitor:
             for event in update.events:
                 self.view.message(event.text)
                 if self.recorder is not None:
-                    self.recorder.event(event.time_s, f"calibration {event.kind}")
+                    # What was asked, not only its kind: two prompts in one step made two identical lines.
+                    self.recorder.event(event.time_s, f"calibration {event.kind} {event.text}")
             self._write_calibration()
             for alert in update.alerts:
                 self.alerts.append(RaisedAlert(alert, now_s))
@@ -255,9 +264,9 @@ class LiveMonitor:
         window = self.engine.calibration_window_s
         if window is not None and not self._calibration_written:
             self._calibration_written = True
-            self.metadata.append(("calibration_s", f"{window[0]!r}:{window[1]!r}"))
+            self.metadata.append(("calibration_s", span_text(window)))
             if self.recorder is not None:
-                self.recorder.metadata("calibration_s", f"{window[0]!r}:{window[1]!r}")
+                self.recorder.metadata("calibration_s", span_text(window))
 
     def _check_first_data(self, now_s: float) -> None:
         for side, link in self.links.items():

@@ -15,6 +15,7 @@ from typing import TextIO
 from backmon.live.live_engine import LiveAngles
 from backmon.text import clock_text
 from processing.alerts import Alert, where_text
+from processing.numbers import number
 from processing.report.formatting import TimeAxis
 from sensors.ble.link import LinkState
 from sensors.samples import SIDES, Side
@@ -34,7 +35,7 @@ class LinkStatus:
 
 
 def _deg(value: float) -> str:
-    return "   --" if value is None or math.isnan(value) else f"{value:+5.0f}"
+    return "   --" if value is None or math.isnan(value) else number(value, sign=True).rjust(5)
 
 
 def _ticked(seconds: float) -> str:

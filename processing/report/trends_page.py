@@ -12,7 +12,7 @@ from pathlib import Path
 
 from processing.alerts import AlertKind
 from processing.guidance import NOT_MEDICAL_ADVICE
-from processing.numbers import duration_text
+from processing.numbers import duration_text, number
 from processing.report.formatting import local_time, number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
 from processing.report.plot_style import svg_data_uri
@@ -66,7 +66,8 @@ class Skipped:
 def _baseline_text(base: Baseline | None, name: str) -> str:
     if base is None:
         return f"{name}: not enough days for a baseline yet"
-    return (f"{name}: median {base.median_deg:+.1f} deg, band {base.low_deg:+.1f} to {base.high_deg:+.1f} deg "
+    return (f"{name}: median {number(base.median_deg, 1, sign=True)} deg, band {number(base.low_deg, 1, sign=True)} "
+            f"to {number(base.high_deg, 1, sign=True)} deg "
             f"over {base.days} days")
 
 

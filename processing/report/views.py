@@ -91,6 +91,7 @@ def summary_stats(data: dict) -> list[Stat]:
     lateral_note = (f"left {minutes_text(s['lateral_left_over_10_s'])}, "
                     f"right {minutes_text(s['lateral_right_over_10_s'])}")
     return [
+        *([_stat(data, "In one line", "summary/verdict", str)] if data["summary"].get("verdict") else []),
         _stat(data, "Recorded", "duration_s", duration_text),
         _stat(data, "Analysed (worn, after calibration)", "summary/worn_s", duration_text),
         *(_stat(data, zone_label(z["from_deg"], z["to_deg"]).capitalize(), f"summary/flexion_zones/{i}/s",

@@ -95,3 +95,19 @@ def test_unreachable_scheduler_is_one_line(sessions, tmp_path, capsys):
     assert main(["batch", str(sessions), "-o", str(tmp_path / "o"), "--dask", "tcp://127.0.0.1:1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "cannot reach the Dask scheduler" in err and "\n" not in err
+
+
+def test_summary_csv_has_one_unit_and_rounded_figures(sessions, tmp_path):
+    # Issue 12: duration_s beside minutes_over_30, and 17-digit floats. Now minutes and degrees to
+    # 1 decimal, counts whole.
+    out = tmp_path / "units"
+    write_outputs(run_local(find_sessions([str(sessions / "a.csv")]), jobs=1, settings_data=None, report=False), out)
+    [row] = csv.DictReader(open(out / "summary.csv", newline=""))
+    assert not any(name.endswith("_s") for name in row)
+    for name in ("duration_min", "worn_min", "minutes_over_30", "minutes_over_60", "lateral_over_10_min",
+                 "moving_min", "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg"):
+        whole, _, decimals = row[name].partition(".")
+        assert len(decimals) <= 1 and not row[name].startswith("-0"), (name, row[name])
+    data = json.loads((out / "a.json").read_text())
+    assert float(row["duration_min"]) == round(data["duration_s"] / 60, 1)  # the same figure, in minutes
+    assert row["bends_over_45"] == "1" and row["severe_flexion"] == "1"

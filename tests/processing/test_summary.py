@@ -7,6 +7,7 @@ import pytest
 
 from backmon.text import render_summary
 from processing import analyze_session
+from processing.numbers import duration_text
 from processing.settings import AlertSettings, Settings
 from processing.summary import RATE_MIN_WORN_S, per_hour, zone_label
 from sensors import scenarios
@@ -81,3 +82,12 @@ def test_settings_declare_the_upright_band_and_extension():
     fields = {f.name: f for f in dataclasses.fields(AlertSettings)}
     assert AlertSettings().extension_deg == 10.0 and AlertSettings().upright_back_deg == 20.0
     assert "extension_deg" in fields and "upright_back_deg" in fields
+
+
+def test_the_verdict_says_the_session_in_one_line(bent_still, upright_still):
+    [a] = bent_still.alerts
+    held = duration_text(round(a.end_s, 2) - round(a.since_s, 2))
+    assert bent_still.summary.verdict == (f"1 alert; longest bad posture {held} at 35 deg forward; "
+                                          f"no real break for {duration_text(bent_still.summary.worn_s)}")
+    assert render_summary(bent_still).splitlines()[1] == bent_still.summary.verdict
+    assert upright_still.summary.verdict.startswith("no alerts; 1 real break, at most ")

@@ -4,6 +4,7 @@ monitor, and one-line errors (exit 2, never a traceback) for what a user can get
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -38,6 +39,13 @@ def test_monitor_simulate_duration_20_records_a_session_analyze_reads(tmp_path):
     # --duration counts from the end of the guided calibration (DESIGN.md): 20 s of monitoring after it.
     calibrated_s = session.calibration_window_s[1]
     assert calibrated_s > 10.0 and 19.0 < session.left.time_s[-1] - calibrated_s < 23.0
+    # Issue 12: no event line twice (two prompts in one step read "calibration prompt" twice), and
+    # the window to the millisecond (was 0.029312518000000003:17.869312517999997).
+    comments = [line for line in out.read_text().splitlines() if line.startswith("# ")]
+    events = [line for line in comments if line.startswith("# event ")]
+    assert len(events) == len(set(events)) and any("calibration prompt" in e for e in events)
+    [window] = [line for line in comments if line.startswith("# calibration_s: ")]
+    assert re.fullmatch(r"# calibration_s: \d+\.\d{3}:\d+\.\d{3}", window), window
     assert main(["analyze", str(out), "--quiet"]) == 0
 
 

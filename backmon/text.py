@@ -27,7 +27,7 @@ def render_summary(r: AnalysisResult) -> str:
     if axis.start_text:
         lines.append(f"Started     {axis.start_text}")
     lines.append(f"Session     {clock_text(r.duration_s)} recorded, {clock_text(s.worn_s)} analysed after calibration"
-                 f" (from {s.analysed_from_s:.1f} s)")
+                 f" (from {axis.label(s.analysed_from_s, seconds=True)})")
     for side, info in r.sides.items():
         if not info.present:
             lines.append(f"  {side:<6} sensor missing")

@@ -61,6 +61,7 @@ def test_summary_local_utc_and_json_unchanged(berlin, tmp_path, capsys):
     text = capsys.readouterr().out
     # The example's severe flexion is raised at about 193 s on the file's axis: 08:03:13 UTC.
     assert "Started     2026-01-05 09:00:00 (UTC+01:00)" in text and "09:03:13 Deep forward bend held" in text
+    assert "analysed after calibration (from 09:00:21)" in text  # the routine's 21 s, as a time of day
     start_s = next(a["start_s"] for a in json.loads(out.read_text())["alerts"] if a["kind"] == "severe_flexion")
     assert 192 < start_s < 194  # seconds on the file's axis, whatever the zone
     assert main(["analyze", str(EXAMPLE), "--utc"]) == 0

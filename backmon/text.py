@@ -20,6 +20,48 @@ def _minutes(seconds: float) -> str:
     return f"{number(seconds / 60, 1)} min"
 
 
+def _calibration_lines(r: AnalysisResult) -> list[str]:
+    """How each side was calibrated, whether its forward direction is known, and any change later
+    (a slipped sensor corrected)."""
+    cal = r.calibration
+    lines = [f"Calibration {cal.method}" + (f", window {cal.window_s[0]:.1f}-{cal.window_s[1]:.1f} s"
+                                            if cal.window_s else "")]
+    for side, c in cal.sides.items():
+        forward = "" if c.forward_known else "; FORWARD UNKNOWN: overall tilt only"
+        lines.append(f"  {side:<6} quality {c.quality:.2f} "
+                     f"({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal{forward})")
+    for change in cal.recalibrations:
+        since = f" (moved at about {clock_text(change.since_s)})" if change.since_s is not None else ""
+        what = {"slip": "sensor slipped or re-attached", "refined": "calibration grew surer",
+                "recorded": "calibration changed by the monitor"}.get(change.reason, change.reason)
+        lines.append(f"  {change.side:<6} {clock_text(change.time_s)} {what}{since}: turned "
+                     f"{change.angle_deg:.0f} deg, corrected from then on")
+    return lines
+
+
+def _posture_lines(r: AnalysisResult) -> list[str]:
+    """Forward bending and sideways lean where the forward direction is known; the tilt from
+    upright (any direction) where it is not: never a split guessed from nominal axes."""
+    s = r.summary
+    t = s.tilt_zones_s
+    tilt = ["Tilt from upright (trunk, any direction)",
+            f"  0-20 deg {_minutes(t['0-20'])}   20-60 deg {_minutes(t['20-60'])}   >60 deg {_minutes(t['>60'])}"]
+    if s.split_known_s <= 0:
+        return ["", "Forward bending and sideways lean: UNKNOWN (the forward direction could not be found: no clear "
+                    "forward bend), so neither is reported and the alerts that need them were not checked"] + tilt
+    lines = ["", "Forward bending (trunk)"]
+    if s.split_note:
+        lines.append(f"  (covers {_minutes(s.split_known_s)}: {s.split_note})")
+    lines += [f"  {zone_label(z.from_deg, z.to_deg)}: {_minutes(z.s)}" for z in s.flexion_zones]
+    rate = "" if s.bends_per_hour is None else f" ({number(s.bends_per_hour)} per hour)"
+    lines += [f"  over 30 deg: {number(s.minutes_over_30, 1)} min   over 60 deg: {number(s.minutes_over_60, 1)} min",
+              f"  bends past {r.settings.activity.bend_start_deg:g} deg: {s.bends_over_45}{rate}",
+              "Sideways lean",
+              f"  beyond {r.settings.alerts.lateral_deg:g} deg: {_minutes(s.lateral_over_10_s)} "
+              f"(left {_minutes(s.lateral_left_over_10_s)}, right {_minutes(s.lateral_right_over_10_s)})"]
+    return lines + (tilt if s.split_note else [])
+
+
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
     axis = TimeAxis.for_result(r)  # local wall-clock times where the file says when it started
@@ -34,23 +76,9 @@ def render_summary(r: AnalysisResult) -> str:
             continue
         gaps = f", {len(info.gaps)} gap(s) totalling {sum(b - a for a, b in info.gaps):.1f} s" if info.gaps else ""
         lines.append(f"  {side:<6} {info.samples} samples at {info.rate_hz:.1f} Hz{gaps}")
-    cal = r.calibration
-    lines.append(f"Calibration {cal.method}" + (f", window {cal.window_s[0]:.1f}-{cal.window_s[1]:.1f} s"
-                                                if cal.window_s else ""))
-    for side, c in cal.sides.items():
-        lines.append(f"  {side:<6} quality {c.quality:.2f} "
-                     f"({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal)")
-    a = r.settings.alerts
-    lines += ["", "Forward bending (trunk)"]
-    lines += [f"  {zone_label(z.from_deg, z.to_deg)}: {_minutes(z.s)}" for z in s.flexion_zones]
-    rate = "" if s.bends_per_hour is None else f" ({number(s.bends_per_hour)} per hour)"
-    lines += [f"  over 30 deg: {number(s.minutes_over_30, 1)} min   over 60 deg: {number(s.minutes_over_60, 1)} min",
-              f"  bends past {r.settings.activity.bend_start_deg:g} deg: {s.bends_over_45}{rate}",
-              "Sideways lean",
-              f"  beyond {a.lateral_deg:g} deg: {_minutes(s.lateral_over_10_s)} "
-              f"(left {_minutes(s.lateral_left_over_10_s)}, right {_minutes(s.lateral_right_over_10_s)})",
-              f"  twists: {s.twists_left} to the left, {s.twists_right} to the right",
-              "Left/right", f"  {lr.sentence}"]
+    lines += _calibration_lines(r)
+    lines += _posture_lines(r)
+    lines += [f"  twists: {s.twists_left} to the left, {s.twists_right} to the right", "Left/right", f"  {lr.sentence}"]
     if lr.available and lr.intensity_symmetry_index_pct is not None:
         index = number(lr.intensity_symmetry_index_pct, sign=True)
         lines.append(f"  movement intensity symmetry index {index} % (left minus right)")

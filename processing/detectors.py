@@ -144,14 +144,17 @@ class SustainedFlexion(EpisodeDetector):
 
 
 class SevereFlexion(EpisodeDetector):
+    """Flexion beyond the limit; where the forward direction is unknown, the trunk's tilt (nobody
+    leans 60 deg sideways or back at work)."""
+
     kind = AlertKind.SEVERE_FLEXION
 
     def masks(self, t):
-        s, f = self.settings, t.trunk_flexion_deg
+        s, f = self.settings, t.flexion_or_tilt_deg
         return f > s.flexion_high_deg, f > s.flexion_high_deg - s.hysteresis_deg
 
     def values(self, t):
-        return t.trunk_flexion_deg[:, None]
+        return np.column_stack([t.flexion_or_tilt_deg, t.split_known])
 
     def limit_s(self, means):
         return np.full(means.shape[0], self.settings.severe_hold_s)
@@ -159,7 +162,11 @@ class SevereFlexion(EpisodeDetector):
     def describe(self, means, held_s, limit_s):
         angle = float(means[0])
         high, hold = self.settings.flexion_high_deg, self.settings.severe_hold_s
-        text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {duration_text(held_s)}."
+        if means[1] >= 0.5:
+            text = f"Trunk bent forward beyond {high:g} deg ({angle:.0f} deg) and held for {duration_text(held_s)}."
+        else:
+            text = (f"Trunk tilted beyond {high:g} deg from upright ({angle:.0f} deg; forward direction unknown) "
+                    f"and held for {duration_text(held_s)}.")
         return angle, Side.BOTH, text, \
             f"EN 1005-4 / ISO 11226: flexion above {high:g} deg held {hold:g} s or more (static)"
 
@@ -190,21 +197,34 @@ class SustainedLateralBend(EpisodeDetector):
 
 
 class LeftRightAsymmetry(EpisodeDetector):
+    """Left and right differ in flexion or lateral bend; where a side's forward direction is
+    unknown, in overall tilt from their neutrals."""
+
     kind = AlertKind.LR_ASYMMETRY
 
     def masks(self, t):
-        s = self.settings
-        diff = np.fmax(np.abs(t.lr_flexion_diff_deg), np.abs(t.lr_lateral_diff_deg))
+        s, diff = self.settings, t.lr_diff_deg
         return diff > s.asymmetry_deg, diff > s.asymmetry_deg - s.asymmetry_hysteresis_deg
 
     def values(self, t):
         return np.column_stack([t.lr_flexion_diff_deg, t.lr_lateral_diff_deg, t.left_flexion_deg,
-                                t.right_flexion_deg, t.left_lateral_deg, t.right_lateral_deg])
+                                t.right_flexion_deg, t.left_lateral_deg, t.right_lateral_deg,
+                                t.lr_tilt_diff_deg, t.left_tilt_deg, t.right_tilt_deg,
+                                ~np.isnan(t.lr_flexion_diff_deg)])
 
     def limit_s(self, means):
         return np.full(means.shape[0], self.settings.asymmetry_hold_s)
 
     def describe(self, means, held_s, limit_s):
+        rule = (f"left/right difference above {self.settings.asymmetry_deg:g} deg (relative to calibration) held "
+                f"{limit_s:g} s")
+        if means[9] < 0.5:  # the split unknown: overall tilt
+            diff = float(means[6])
+            side = Side.LEFT if means[7] >= means[8] else Side.RIGHT
+            message = (f"Left and right differ by {abs(diff):.1f} deg in overall tilt (left minus right {diff:+.1f} "
+                       f"deg; forward direction unknown) for {duration_text(held_s)}; the {side} side is further "
+                       "from its neutral.")
+            return diff, side, message, rule
         lateral = abs(means[1]) >= abs(means[0])
         diff = float(means[1] if lateral else means[0])
         left, right = (means[4], means[5]) if lateral else (means[2], means[3])
@@ -212,8 +232,7 @@ class LeftRightAsymmetry(EpisodeDetector):
         what = "sideways tilt" if lateral else "forward tilt"
         message = (f"Left and right differ by {abs(diff):.1f} deg in {what} (left minus right {diff:+.1f} deg) "
                    f"for {duration_text(held_s)}; the {side} side is further from its neutral.")
-        return diff, side, message, (f"left/right difference above {self.settings.asymmetry_deg:g} deg (relative to "
-                                     f"calibration) held {limit_s:g} s")
+        return diff, side, message, rule
 
 
 def posture_detectors(settings: AlertSettings, counter: AlertCounter) -> list[EpisodeDetector]:

@@ -1,7 +1,10 @@
 """The 10 Hz frame table: every per-moment figure the later steps and the timeline use.
 
 Angles are relative to each side's calibrated neutral; differences are left minus right;
-NaN marks a side (or the trunk) with no data in that frame.
+NaN marks a side (or the trunk) with no data in that frame. Tilt (the angle from a side's
+upright neutral, in any direction) is known wherever the side has data; flexion and lateral
+bend only where that side's forward direction is known (processing.calibration): never a
+split guessed from the sensor's nominal axes.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.angles import angles_deg, trunk_mean
-from processing.calibration import Calibration
+from processing.angles import angles_deg, tilt_deg, trunk_mean
+from processing.calibration_schedule import CalibrationSchedule
 from processing.frames import SideFrames
 
 
@@ -31,6 +34,9 @@ class FrameTable:
     left_intensity_g: np.ndarray
     right_intensity_g: np.ndarray
     moving: np.ndarray  # bool
+    left_tilt_deg: np.ndarray  # from the side's upright neutral, any direction
+    right_tilt_deg: np.ndarray
+    trunk_tilt_deg: np.ndarray
 
     def __len__(self) -> int:
         return int(self.time_s.size)
@@ -41,37 +47,72 @@ class FrameTable:
     @property
     def valid(self) -> np.ndarray:
         """Frames where at least one side has data."""
+        return ~np.isnan(self.trunk_tilt_deg)
+
+    @property
+    def split_known(self) -> np.ndarray:
+        """Frames where the trunk's flexion and lateral bend are known (not only its tilt)."""
         return ~np.isnan(self.trunk_flexion_deg)
 
+    @property
+    def flexion_or_tilt_deg(self) -> np.ndarray:
+        """Trunk flexion where known, else the trunk's tilt from upright (DESIGN.md: with the forward
+        direction unknown, the rules that need no split use overall tilt)."""
+        return np.where(self.split_known, self.trunk_flexion_deg, self.trunk_tilt_deg)
 
-def _side_angles(frames: SideFrames | None, calibration: Calibration, side: str, m: int):
-    if frames is None or side not in calibration.sides:
-        nan = np.full(m, np.nan)
-        return nan, nan, nan
-    rotation = calibration.sides[side].rotation
-    flexion, lateral = angles_deg(frames.gravity @ rotation.T)
-    twist = (frames.gyro_dps @ rotation.T)[:, 0]
-    invalid = ~frames.valid
-    for values in (flexion, lateral, twist):
-        values[invalid] = np.nan
-    return flexion, lateral, twist
+    @property
+    def lr_tilt_diff_deg(self) -> np.ndarray:
+        return self.left_tilt_deg - self.right_tilt_deg
+
+    @property
+    def lr_diff_deg(self) -> np.ndarray:
+        """The larger left/right difference, flexion or lateral; the difference of the sides' tilts
+        where either side's forward direction is unknown (NaN where a side has no data)."""
+        split = np.fmax(np.abs(self.lr_flexion_diff_deg), np.abs(self.lr_lateral_diff_deg))
+        return np.where(np.isnan(self.lr_flexion_diff_deg), np.abs(self.lr_tilt_diff_deg), split)
+
+    def posture_deg(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two angles that stay put while a posture is held: flexion and lateral bend where known,
+        else tilt and 0."""
+        known = self.split_known
+        return (np.where(known, self.trunk_flexion_deg, self.trunk_tilt_deg),
+                np.where(known, self.trunk_lateral_deg, 0.0))
 
 
-def build_frame_table(time_s: np.ndarray, frames: dict[str, SideFrames | None], calibration: Calibration,
+def _side_angles(frames: SideFrames | None, schedule: CalibrationSchedule, side: str, time_s: np.ndarray):
+    """flexion, lateral, tilt, twist rate of one side (NaN without data; flexion and lateral NaN
+    where its forward direction is unknown)."""
+    out = np.full((4, time_s.size), np.nan)
+    if frames is None:
+        return out
+    for lo, hi, calibration in schedule.pieces(side, time_s):
+        rotation = calibration.rotation
+        g = frames.gravity[lo:hi] @ rotation.T
+        if calibration.forward_known:
+            out[0, lo:hi], out[1, lo:hi] = angles_deg(g)
+        out[2, lo:hi] = tilt_deg(g)
+        out[3, lo:hi] = frames.gyro_dps[lo:hi] @ rotation[0]
+    out[:, ~frames.valid] = np.nan
+    return out
+
+
+def build_frame_table(time_s: np.ndarray, frames: dict[str, SideFrames | None], schedule: CalibrationSchedule,
                       *, moving: np.ndarray, intensity_g: dict[str, np.ndarray]) -> FrameTable:
     """Angles per side and for the trunk, left-minus-right differences, twist rate."""
     m = time_s.size
-    lf, ll, lt = _side_angles(frames.get("left"), calibration, "left", m)
-    rf, rl, rt = _side_angles(frames.get("right"), calibration, "right", m)
+    lf, ll, lt, lw = _side_angles(frames.get("left"), schedule, "left", time_s)
+    rf, rl, rt, rw = _side_angles(frames.get("right"), schedule, "right", time_s)
     nan = np.full(m, np.nan)
+    trunk_tilt = trunk_mean(lt, rt)
     return FrameTable(
         time_s=time_s,
         left_flexion_deg=lf, left_lateral_deg=ll, right_flexion_deg=rf, right_lateral_deg=rl,
         trunk_flexion_deg=trunk_mean(lf, rf), trunk_lateral_deg=trunk_mean(ll, rl),
         lr_flexion_diff_deg=lf - rf, lr_lateral_diff_deg=ll - rl,
-        twist_rate_dps=trunk_mean(lt, rt),
+        twist_rate_dps=trunk_mean(lw, rw),
         left_intensity_g=intensity_g.get("left", nan), right_intensity_g=intensity_g.get("right", nan),
-        moving=moving & ~np.isnan(trunk_mean(lf, rf)),
+        moving=moving & ~np.isnan(trunk_tilt),
+        left_tilt_deg=lt, right_tilt_deg=rt, trunk_tilt_deg=trunk_tilt,
     )
 
 
@@ -112,7 +153,7 @@ def _empty(name: str, n: int) -> np.ndarray:
 
 TIMELINE_COLUMNS = ("time_s", "left_flexion_deg", "left_lateral_deg", "right_flexion_deg", "right_lateral_deg",
                     "trunk_flexion_deg", "trunk_lateral_deg", "lr_flexion_diff_deg", "lr_lateral_diff_deg",
-                    "moving")
+                    "moving", "left_tilt_deg", "right_tilt_deg")
 
 
 def write_timeline_csv(table: FrameTable, path, *, rows_per_write: int = 100_000, inputs=()) -> None:
@@ -125,11 +166,12 @@ def write_timeline_csv(table: FrameTable, path, *, rows_per_write: int = 100_000
         handle.write(",".join(TIMELINE_COLUMNS) + "\n")
         for start in range(0, len(table), rows_per_write):
             part = table.slice(start, start + rows_per_write)
-            columns = []
-            for name in TIMELINE_COLUMNS[1:-1]:
+            columns = [np.char.mod("%.3f", part.time_s)]
+            for name in TIMELINE_COLUMNS[1:]:
+                if name == "moving":
+                    columns.append(np.where(part.moving, "1", "0"))
+                    continue
                 values = getattr(part, name).astype(np.float64)
                 text = np.char.mod("%.2f", np.nan_to_num(values))
                 columns.append(np.where(np.isnan(values), "", text))
-            moving = np.where(part.moving, "1", "0")
-            time = np.char.mod("%.3f", part.time_s)
-            np.savetxt(handle, np.column_stack([time, *columns, moving]), fmt="%s", delimiter=",")
+            np.savetxt(handle, np.column_stack(columns), fmt="%s", delimiter=",")

@@ -1,11 +1,14 @@
 """The method, step by step: one engine for live monitoring and offline analysis.
 
-    samples -> align -> filter -> orientation -> frames -> calibrate + angles
-            -> left/right comparison, activity -> detectors -> alerts + guidance -> summary
+    samples -> align -> filter -> orientation -> frames, activity -> calibrate
+            -> neutral re-check -> angles -> left/right comparison -> detectors -> alerts + guidance -> summary
 
 ``Engine`` takes samples as they come (``push``) and advances when told how far the data are
-complete (``step``); the live monitor calls it with notifications, ``analyze_session`` with a
-recorded file in large slices. Both end in the same ``AnalysisResult``.
+complete (``step``); the live monitor calls it with notifications and a calibration found so
+far. ``analyze_source`` runs the heavy steps once over a recording, keeps their frames, finds
+the calibration from the whole recording, then runs the rest over the kept frames
+(processing.frame_analysis, the same objects the engine runs). Both end in the same
+``AnalysisResult``.
 """
 
 from __future__ import annotations
@@ -18,36 +21,26 @@ import numpy as np
 from processing.activity import MovementDetector
 from processing.alerts import Alert
 from processing.align import AlignedChunk, Aligner, SideChunk, gap_threshold_s, grid_rate_hz, measure_rate_hz
-from processing.calibration import Calibration, CalibrationFrames, calibrate
+from processing.calibration import Calibration, CalibrationMethod, CalibrationWindowError, calibrate, check_window
+from processing.calibration_schedule import recorded_calibration
 from processing.clock_sync import ClockSync, estimate_clock, right_on_left_clock
-from processing.data_quality import (
-    NON_WEAR_GYRO_DPS,
-    NON_WEAR_MIN_S,
-    NON_WEAR_TILT_DEG,
-    DataQuality,
-    long_gaps,
-    mounting_notes,
-    saturation,
-    still_spans,
-)
-from processing.detectors import AlertCounter, posture_detectors
 from processing.filters import StreamingLowpass
-from processing.frame_table import FrameTable, TimelineBuffer, build_frame_table
-from processing.frames import SideFrames, concat_frames, frame_times_s, make_frames
+from processing.frame_analysis import FrameAnalysis
+from processing.frame_store import FrameStore, SensorFrames
+from processing.frames import SideFrames, frame_times_s, make_frames
 from processing.input.sources import Reader, Source, from_session
 from processing.input.spool import BLOCK_BYTES, spooled
 from processing.orientation import GravityFusion
-from processing.rest import NoRestDetector, ProlongedStaticDetector
 from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
-from processing.side_check import SideCheckEstimator, unavailable
-from processing.summary import summarise
+from processing.slip_epochs import calibrate_across_slips
 from sensors.errors import BackmonError
 from sensors.limits import MAX_SPAN_S, MEASURED_RATE_HZ
 from sensors.samples import SIDES, Session
 from sensors.standing_thread import StandingThread
 
 PARALLEL_SAMPLES = 10_000  # grid points per step from which the two sides run on two threads
+PART_S = 300.0  # the kept frames are re-read this many seconds at a time (the neutral re-check's dry run)
 RATE_SAMPLES = 1 << 16  # a side's rate is measured on its first samples (11 min at 100 Hz)
 _SIDE_THREAD = StandingThread("backmon-side")  # the right side's steps while this thread runs the left's
 
@@ -123,99 +116,75 @@ class FrameSource:
         return frame_times_s(chunk.time_s, self.plan.block), frames
 
 
-class Engine:
-    """The whole method over a stream of samples, with every step's state kept between calls."""
+class SensorSteps:
+    """Steps 1-4 and 8: samples in, each side's 10 Hz frames (in its sensor's axes) and the
+    movement verdicts out. Nothing here depends on calibration."""
 
-    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings, *,
-                 expected_s: float = 0.0) -> None:
-        """``expected_s``: how long the recording is, when known (sizes the timeline once)."""
-        self.plan, self.calibration, self.settings = plan, calibration, settings
+    def __init__(self, plan: StreamPlan, settings: Settings) -> None:
+        self.plan = plan
         self.source = FrameSource(plan, settings)
         self.movement = MovementDetector(frame_rate_hz=plan.frame_rate_hz, samples_per_frame=plan.block,
                                          settings=settings.activity, sides=plan.sides)
-        self.analysis_start_s = calibration.analysis_start_s if calibration.window_s else plan.start_s
-        counter = AlertCounter()
-        self.no_rest = NoRestDetector(settings.alerts, counter, break_min_s=settings.activity.break_min_s,
-                                      start_s=self.analysis_start_s)
-        self.static = ProlongedStaticDetector(settings.alerts, counter)
-        self.detectors = [*posture_detectors(settings.alerts, counter), self.no_rest, self.static]
-        self.side_check = SideCheckEstimator(frame_rate_hz=plan.frame_rate_hz)
-        self.tables = TimelineBuffer(int(expected_s * plan.frame_rate_hz) + 2)
-        self.last_table: FrameTable | None = None  # the latest step's frames (the live view shows them)
-        self.motionless: dict[str, list[np.ndarray]] = {side: [] for side in plan.sides}
 
     def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
         self.source.push(side, time_s, accel_g, gyro_dps)
 
+    def step(self, complete_s: float, *, final: bool = False) -> SensorFrames | None:
+        stepped = self.source.step(complete_s, final=final)                 # align, filter, fuse, frames
+        if stepped is None:
+            return None
+        time_s, frames = stepped
+        return SensorFrames(time_s, frames, self.movement.process(frames))  # moving or still
+
+    def side_infos(self, source: Source) -> dict[str, SideInfo]:
+        """Samples, rate and gaps of every side, as these steps saw them."""
+        out = {}
+        for side in SIDES:
+            span = source.spans.get(side)
+            if span is None:
+                out[side] = SideInfo(False, 0, None, None, None, ())
+                continue
+            gaps = tuple((g.start_s, g.end_s) for g in self.source.aligner.gaps(side))
+            out[side] = SideInfo(True, span.samples, self.plan.side_rates_hz[side], span.first_s, span.last_s, gaps)
+        return out
+
+
+class Engine:
+    """The whole method over a stream of samples (live), with every step's state kept between calls."""
+
+    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings, *,
+                 expected_s: float = 0.0) -> None:
+        """``expected_s``: how long the recording is, when known (sizes the timeline once)."""
+        self.plan, self.settings = plan, settings
+        self.sensors = SensorSteps(plan, settings)
+        self.analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
+                                      start_s=plan.start_s, expected_frames=int(expected_s * plan.frame_rate_hz))
+        self.last_part: SensorFrames | None = None  # the latest step's sensor frames (live calibration reads them)
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.analysis.calibration
+
+    def push(self, side: str, time_s: np.ndarray, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
+        self.sensors.push(side, time_s, accel_g, gyro_dps)
+
     def step(self, complete_s: float, *, final: bool = False) -> list[Alert]:
         """Process what is complete up to ``complete_s``; return the alerts raised meanwhile."""
-        stepped = self.source.step(complete_s, final=final)                  # align, filter, fuse, frames
-        if stepped is None:
+        part = self.sensors.step(complete_s, final=final)  # steps 1-4, 8
+        if part is None:
             return []
-        time_s, frames = stepped
-        movement = self.movement.process(frames)                             # moving or still
-        table = build_frame_table(time_s, frames, self.calibration,          # calibrate, angles, L/R
-                                  moving=movement.moving, intensity_g=movement.intensity_g)
-        self.tables.append(table)
-        self.last_table = table
-        self._watch_quality(frames)                                          # swap, non-wear evidence
-        analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
-        if not len(analysed):
-            return []
-        return [alert for d in self.detectors for alert in d.process(analysed)]  # alerts + guidance
-
-    def _watch_quality(self, frames: dict[str, SideFrames]) -> None:
-        self.side_check.update(frames, self.calibration)
-        for side, f in frames.items():
-            up = f.gravity @ self.calibration.sides[side].rotation[0]
-            tilt_deg = np.degrees(np.arccos(np.clip(up / np.maximum(np.linalg.norm(f.gravity, axis=1), 1e-9), -1, 1)))
-            still = (f.gyro_abs_dps < NON_WEAR_GYRO_DPS) & (tilt_deg > NON_WEAR_TILT_DEG)
-            self.motionless[side].append(f.valid & still)
-
-    def data_quality(self, source: Source, *, clock: ClockSync | None, swapped: bool,
-                     time_s: np.ndarray) -> DataQuality:
-        sides = {side: self._side_info(source, side) for side in SIDES}
-        check = (self.side_check.result() if len(self.plan.sides) == 2
-                 else unavailable("only one sensor: nothing to compare"))
-        non_wear = {side: still_spans(time_s, np.concatenate(parts), min_s=NON_WEAR_MIN_S)
-                    for side, parts in self.motionless.items() if parts}
-        return DataQuality(
-            clock=clock, sides=check, swapped_on_request=swapped, mounting=mounting_notes(self.calibration),
-            saturation=saturation(source.saturation), non_wear={k: v for k, v in non_wear.items() if v},
-            long_gaps=long_gaps({side: info.gaps for side, info in sides.items()}),
-            skipped_rows=source.info.skipped_rows, warnings=source.info.warnings)
-
-    def timeline(self) -> FrameTable:
-        return self.tables.table()
+        self.last_part = part
+        return self.analysis.process(part)  # steps 5-9
 
     def result(self, source: Source | Session, *, clock: ClockSync | None = None,
                swapped: bool = False) -> AnalysisResult:
         """Summary, alerts and timeline once every sample has been stepped through."""
         source = from_session(source) if isinstance(source, Session) else source
-        table = self.timeline()
-        analysed = table.slice(int(np.searchsorted(table.time_s, self.analysis_start_s)))
-        self.no_rest.finish(float(table.time_s[-1]) if len(table) else self.analysis_start_s)
-        alerts = sorted((a for d in self.detectors for a in d.records), key=lambda a: (a.start_s, a.kind))
-        summary = summarise(analysed, frame_s=1.0 / self.plan.frame_rate_hz, breaks=self.no_rest.breaks,
-                            alerts=alerts, settings=self.settings, sides_present=self.plan.sides)
-        info = source.info
-        return AnalysisResult(
-            source=info.source, time_base=info.time_base, duration_s=source.end_s - source.start_s,
-            sides={side: self._side_info(source, side) for side in SIDES}, grid_rate_hz=self.plan.grid_rate_hz,
-            calibration=self.calibration, summary=summary, alerts=tuple(alerts), settings=self.settings,
-            timeline=table, warnings=info.warnings, skipped_rows=info.skipped_rows,
-            metadata=dict(info.metadata), marks=info.marks,
-            data_quality=self.data_quality(source, clock=clock, swapped=swapped, time_s=table.time_s))
-
-    def _side_info(self, source: Source, side: str) -> SideInfo:
-        span = source.spans.get(side)
-        if span is None:
-            return SideInfo(False, 0, None, None, None, ())
-        gaps = tuple((g.start_s, g.end_s) for g in self.source.aligner.gaps(side))
-        return SideInfo(True, span.samples, self.plan.side_rates_hz[side], span.first_s, span.last_s, gaps)
+        return self.analysis.result(source, self.sensors.side_infos(source), grid_rate_hz=self.plan.grid_rate_hz,
+                                    clock=clock, swapped=swapped)
 
 
-def feed(engine: Engine | FrameSource, reader: Reader, *, end_s: float, chunk_s: float,
+def feed(engine: Engine | SensorSteps | FrameSource, reader: Reader, *, end_s: float, chunk_s: float,
          until_s: float | None = None):
     """Push samples from ``reader`` through ``engine`` in slices of ``chunk_s``; yield each step's output."""
     if until_s is not None:
@@ -257,22 +226,30 @@ def _first_times(reader: Reader, side: str) -> np.ndarray:
     return np.concatenate(parts)[:RATE_SAMPLES]
 
 
-def find_calibration(source: Source, plan: StreamPlan, settings: Settings,
-                     window_s: tuple[float, float] | None) -> Calibration:
-    """Calibration from the window (or the first minutes, searched automatically)."""
-    c = settings.calibration
-    until = window_s[1] if window_s else plan.start_s + c.auto_search_s
-    frame_source = FrameSource(plan, settings)
-    parts = [out for out in feed(frame_source, source.reader(), end_s=source.end_s, chunk_s=60.0, until_s=until)
-             if out is not None]
-    if not parts:
-        return calibrate({}, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
-    time_s = np.concatenate([p[0] for p in parts])
-    frames = {}
-    for side in plan.sides:
-        f = concat_frames([p[1][side] for p in parts])
-        frames[side] = CalibrationFrames(time_s, f.gravity, f.gyro_abs_dps, f.valid)
-    return calibrate(frames, window_s=window_s, frame_rate_hz=plan.frame_rate_hz, settings=c)
+def find_calibration(store: FrameStore, source: Source, *, frame_rate_hz: float, settings: Settings,
+                     window_s: tuple[float, float] | None) -> tuple[Calibration, bool]:
+    """Body frames from the whole recording: the ``--calibrate`` window (``window_s``); else the
+    monitor's own calibrations written into the file; else the file's ``calibration_s`` window;
+    else automatically. A window must lie inside the recording and hold a still, near-upright
+    stretch: otherwise one error says why. Also says whether the neutral must be re-checked
+    (not for the monitor's calibrations, nor when automatic calibration re-checked it already)."""
+    c, frames, info = settings.calibration, store.calibration_frames(), source.info
+    where = "--calibrate"
+    if window_s is None:
+        recorded = recorded_calibration(info.calibrations, store.sides, info.calibration_window_s)
+        if recorded is not None:
+            return recorded, False
+        window_s, where = info.calibration_window_s, f"{info.source}: calibration_s"
+    if window_s is not None and len(store):
+        try:
+            check_window(frames, window_s, frame_rate_hz=frame_rate_hz, settings=c)
+        except CalibrationWindowError as err:
+            raise CalibrationWindowError(f"{where}: {err}") from None
+    calibration = calibrate(frames if len(store) else {}, window_s=window_s, frame_rate_hz=frame_rate_hz, settings=c)
+    if calibration.method != CalibrationMethod.AUTOMATIC:
+        return calibration, True
+    return calibrate_across_slips(store, calibration, frame_rate_hz=frame_rate_hz, settings=settings,
+                                  part_frames=int(round(PART_S * frame_rate_hz)))
 
 
 def analyze_source(source: Source, *, settings: Settings | None = None,
@@ -291,14 +268,22 @@ def analyze_source(source: Source, *, settings: Settings | None = None,
         if (time_map := right_on_left_clock(clock)) is not None:
             source = source.with_time_map("right", time_map)
     plan = plan_for_source(source, settings)
-    window = calibration_window_s or source.info.calibration_window_s
-    calibration = find_calibration(source, plan, settings, window)               # body frames
     span_s = max(source.end_s - source.start_s, 1e-9)
-    engine = Engine(plan, calibration, settings, expected_s=span_s)
-    for _ in feed(engine, source.reader(), end_s=source.end_s, chunk_s=chunk_s):  # the method
+    sensors = SensorSteps(plan, settings)
+    store = FrameStore(plan.sides, int(span_s * plan.frame_rate_hz) + 2)
+    for part in feed(sensors, source.reader(), end_s=source.end_s, chunk_s=chunk_s):  # steps 1-4, 8, once
+        if part is not None:
+            store.append(part)
         if progress is not None:
-            progress(min(1.0, (engine.source.aligner.next_time_s - plan.start_s) / span_s))
-    return engine.result(source, clock=clock, swapped=swap_sides)
+            progress(min(1.0, (sensors.source.aligner.next_time_s - plan.start_s) / span_s))
+    calibration, recheck = find_calibration(store, source, frame_rate_hz=plan.frame_rate_hz,  # body frames
+                                            settings=settings, window_s=calibration_window_s)
+    analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
+                             start_s=plan.start_s, expected_frames=len(store), recheck_neutral=recheck)
+    for part in store.parts(int(round(chunk_s * plan.frame_rate_hz))):               # the method over the frames
+        analysis.process(part)
+    return analysis.result(source, sensors.side_infos(source), grid_rate_hz=plan.grid_rate_hz, clock=clock,
+                           swapped=swap_sides)
 
 
 def analyze_session(session: Session, *, settings: Settings | None = None,

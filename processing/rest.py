@@ -30,7 +30,7 @@ def unloaded(t: FrameTable, settings: AlertSettings) -> np.ndarray:
     """Per frame, True where the trunk rests: not moving, flexion from ``upright_back_deg`` behind
     upright to ``flexion_low_deg``, lean within +-``lateral_deg``; frames without data too. The one
     definition of a break's frames (no_rest, the summary's breaks, the report and trends)."""
-    f, lat = t.trunk_flexion_deg, t.trunk_lateral_deg
+    f, lat = t.posture_deg()  # where the forward direction is unknown: tilt below flexion_low_deg (DESIGN.md)
     with np.errstate(invalid="ignore"):
         upright = ((f >= -settings.upright_back_deg) & (f < settings.flexion_low_deg)
                    & (np.abs(lat) <= settings.lateral_deg))
@@ -122,7 +122,7 @@ class ProlongedStaticDetector:
 
     def __init__(self, settings: AlertSettings, counter: AlertCounter) -> None:
         self.settings, self.counter = settings, counter
-        self.anchor: tuple[float, float, float] | None = None  # since_s, flexion, lateral
+        self.anchor: tuple[float, float, float, bool] | None = None  # since_s, flexion, lateral, split known
         self.records: list[Alert] = []
         self._open: Alert | None = None
         self._blocked_until_s = -np.inf
@@ -142,12 +142,12 @@ class ProlongedStaticDetector:
 
     def _follow(self, t: FrameTable, pos: int, hi: int, raised: list[Alert]) -> int:
         """Follow the episode from ``pos``; return where it ended (or ``hi``)."""
+        first, second = t.posture_deg()  # flexion and lateral; tilt where the forward direction is unknown
         if self.anchor is None:
-            self.anchor = (float(t.time_s[pos]), float(t.trunk_flexion_deg[pos]), float(t.trunk_lateral_deg[pos]))
-        since_s, flexion, lateral = self.anchor
+            self.anchor = (float(t.time_s[pos]), float(first[pos]), float(second[pos]), bool(t.split_known[pos]))
+        since_s, flexion, lateral, known = self.anchor
         band = self.settings.static_band_deg
-        off = ((np.abs(t.trunk_flexion_deg[pos:hi] - flexion) > band)
-               | (np.abs(t.trunk_lateral_deg[pos:hi] - lateral) > band))
+        off = (np.abs(first[pos:hi] - flexion) > band) | (np.abs(second[pos:hi] - lateral) > band)
         stop = pos + int(np.argmax(off)) if off.any() else hi
         times = t.time_s[pos:stop]
         if self._open is None and times.size:
@@ -168,9 +168,10 @@ class ProlongedStaticDetector:
         return stop
 
     def _message(self, held_s: float) -> str:
-        flexion = self.anchor[1]
+        flexion, known = self.anchor[1], self.anchor[3]
         return (f"{duration_text(held_s)} without moving, trunk held within +-{self.settings.static_band_deg:g} deg "
-                f"(around {number(flexion)} deg forward).")
+                + (f"(around {number(flexion)} deg forward)." if known else
+                   f"(tilted about {number(flexion)} deg from upright; forward direction unknown)."))
 
     def _end(self, end_s: float) -> None:
         if self._open is not None:

@@ -91,8 +91,20 @@ def _calibration_json(c: Calibration) -> dict:
             "neutral_sd_deg": rounded(s.neutral_sd_deg), "bend_deg": rounded(s.bend_deg),
             "bend_off_plane_deg": rounded(s.bend_off_plane_deg), "mount_offset_deg": rounded(s.mount_offset_deg),
             "rotation": [[round(float(v), 6) for v in row] for row in s.rotation],
+            "forward_known": s.forward_known, "up_source": s.up_source,
+            "up_confidence": rounded(s.up_confidence, 3), "forward_confidence": rounded(s.forward_confidence, 3),
+            "recalibrations": [_recalibration_json(r) for r in c.recalibrations if r.side == side],
         }
-    return {"method": c.method, "window_s": c.window_s, "sides": sides}
+    split = "known" if c.forward_known else ("unknown" if not any(s.forward_known for s in c.sides.values())
+                                             else "partly known")
+    return {"method": c.method, "window_s": c.window_s, "split": split, "sides": sides}
+
+
+def _recalibration_json(r) -> dict:
+    """A calibration adopted during the session: when, why, how far it turned the body frame."""
+    return {"time_s": round(r.time_s, 2), "since_s": rounded(r.since_s, 1), "reason": r.reason,
+            "angle_deg": rounded(r.angle_deg), "forward_known": r.calibration.forward_known,
+            "rotation": [[round(float(v), 6) for v in row] for row in r.calibration.rotation]}
 
 
 def _summary_json(s: Summary) -> dict:

@@ -71,15 +71,75 @@ class CalibrationSettings(Checked, section="calibration"):
     bend_min_deg: float = within(20.0, gt=0, le=90)
     # The calibration bend: the way down within this long, and the way back within this long.
     bend_max_s: float = within(15.0, ge=1, le=600)
-    # Automatic search looks this far into the session for neutral + bend.
-    auto_search_s: float = within(600.0, gt=0, le=MAX_SPAN_S)
-    # Automatic: a neutral counts when "up" is within this of the sensor's usual "up" while
-    # still (sitting or lying stretches are passed over) ...
+    # A calibration window's still stretch counts as upright within this of the wearer's usual
+    # upright posture (a seated, lying or bent stretch is refused, DESIGN.md).
     auto_upright_max_deg: float = within(45.0, gt=0, le=180)
-    # ... and the protocol's bend follows it within this long ...
-    auto_bend_within_s: float = within(30.0, gt=0, le=MAX_SPAN_S)
-    # ... in a direction within this of the nominal forward bend.
-    auto_bend_max_off_nominal_deg: float = within(60.0, gt=0, le=180)
+    # Without a routine (processing/auto_calibration.py). Walking: moving with the trunk's
+    # direction within 5 deg of its mean over +-1 s (steps sway the trunk 1.5-3 deg, bends far
+    # more); ActiPASS takes the trunk's reference from walking (REFERENCES.md); 5 s of it will do (mobgap's
+    # shortest straight walks last 8 s), and confidence grows with more.
+    walk_steady_deg: float = within(5.0, gt=0, le=45)
+    walk_min_s: float = within(5.0, gt=0, le=MAX_SPAN_S)
+    # Still stretches within this of the walking posture and at most walk_lean_max_deg forward of
+    # it are standing upright (people walk 2-7 deg more bent than they stand; sitting and standing
+    # bent lie further forward; one wearer of mobgap's walks 20-30 deg more bent than he stands);
+    # 10 s of them give "up", more precisely than walking does.
+    upright_still_max_deg: float = within(30.0, gt=0, le=90)
+    walk_lean_max_deg: float = within(5.0, ge=0, le=90)
+    standing_min_s: float = within(10.0, gt=0, le=MAX_SPAN_S)
+    # A usual posture is the densest direction within this radius (a standing trunk's sway and
+    # walking's spread stay within it).
+    mode_radius_deg: float = within(10.0, gt=0, le=90)
+    # This much walking or standing upright makes "up" certain.
+    up_evidence_s: float = within(60.0, gt=0, le=MAX_SPAN_S)
+    # Tilt excursions: beyond 10 deg from "up", reaching bend_min_deg, short of upside down ...
+    excursion_start_deg: float = within(10.0, gt=0, le=90)
+    excursion_max_deg: float = within(120.0, gt=0, le=180)
+    # ... each weighs its depth up to 60 deg (deep flexion, ISO 11226), counted once ...
+    excursion_weight_cap_deg: float = within(60.0, gt=0, le=180)
+    # ... the forward ones lie within 30 deg of the densest direction ...
+    forward_cluster_deg: float = within(30.0, gt=0, le=90)
+    # ... one 60 deg bend (or two of 30 deg) with nothing against it makes forward certain ...
+    forward_evidence: float = within(1.0, gt=0, le=1000)
+    # ... and below half sure it stays unknown: one clear 30 deg bend is just enough.
+    forward_min_confidence: float = within(0.5, ge=0, le=1)
+    # Live: the monitor says it is sure once every side is this sure of "up" and forward.
+    sure_confidence: float = within(0.8, ge=0, le=1)
+    # Live without a routine: the frames so far are calibrated every 10 s; monitoring starts once
+    # "up" is a quarter sure (15 s of walking or standing upright); a later calibration is adopted
+    # when it knows the forward direction anew or turns a body frame by 2 deg (about the spread of
+    # "up" while standing still), not for every small change.
+    live_refine_every_s: float = within(10.0, gt=0, le=DAY_S)
+    live_start_confidence: float = within(0.25, ge=0, le=1)
+    live_refine_min_deg: float = within(2.0, ge=0, le=180)
+
+
+@dataclass(frozen=True)
+class NeutralSettings(Checked, section="neutral"):
+    # The neutral re-checked through the day (processing/neutral.py). A slip turns the relation
+    # between the two sensors by at least this (5 deg is the lr_asymmetry threshold; 6 stays
+    # clear of the 1-2 deg the relation wanders by in movement; 180 turns the check off) ...
+    slip_min_deg: float = within(6.0, gt=0, le=180)
+    # ... one rotation explains the last 20 s to within 3 deg RMS (two sensors on one back agree
+    # to about 1 deg in movement) ...
+    window_s: float = within(20.0, ge=1, le=3600)
+    max_residual_deg: float = within(3.0, gt=0, le=90)
+    # ... while the wearer moved for 30 % of them or changed posture (their directions spread by
+    # 8 deg, e.g. a 40 deg bend in 20 s): a one-sided posture held still looks like a slip, and
+    # is not one ...
+    min_moving_share: float = within(0.3, ge=0, le=1)
+    min_spread_deg: float = within(8.0, ge=0, le=180)
+    # ... checked every 20 frames (2 s), found again for 10 s more. A slip is then found within
+    # about 30 s of movement: before lr_asymmetry's 120 s could turn it into an alert.
+    every_frames: int = within(20, ge=1, le=10_000)
+    confirm_s: float = within(10.0, ge=0, le=3600)
+    # Frames spread over more than 10 minutes (gaps) are too far apart to compare; when a slip is
+    # found, the moment it happened is sought in the 10 minutes before.
+    max_window_span_s: float = within(600.0, gt=0, le=DAY_S)
+    onset_search_s: float = within(600.0, gt=0, le=DAY_S)
+    # The identity's weight in the fit (a fraction of the frames): a turn about the vertical,
+    # which upright postures cannot show, stays out of the correction until bends show it.
+    prior_weight: float = within(0.01, ge=0, le=10)
 
 
 @dataclass(frozen=True)
@@ -180,6 +240,7 @@ class Settings:
     align: AlignSettings = field(default_factory=AlignSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    neutral: NeutralSettings = field(default_factory=NeutralSettings)
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     clock: ClockSettings = field(default_factory=ClockSettings)

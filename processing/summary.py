@@ -1,4 +1,9 @@
-"""Step 10: the session in figures (after the calibration window; zones use trunk flexion)."""
+"""Step 10: the session in figures (after the calibration window; zones use trunk flexion).
+
+Flexion and lean figures cover the time where the forward direction is known (``split_known_s``);
+the tilt zones (the trunk's inclination from upright, any direction) cover all of it, so a
+session whose forward direction stayed unknown still says how long the wearer was bent.
+"""
 
 from __future__ import annotations
 
@@ -73,6 +78,9 @@ class Summary:
     twist_events: tuple[TwistEvent, ...]
     left_right: LeftRight
     alerts_by_kind: dict[AlertKind, int]
+    split_known_s: float  # analysed time with the forward/lean split known (flexion and lean figures cover it)
+    tilt_zones_s: dict[str, float]  # the trunk's tilt from upright: "0-20", "20-60", ">60"
+    split_note: str | None  # what was not checked, when the forward direction was unknown for a while
     verdict: str = ""  # the session in one line, first in the summary and the report (verdict())
 
 
@@ -114,6 +122,9 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in AlertKind},
         verdict=verdict(alerts, breaks, start_s=float(t.time_s[0]) if len(t) else 0.0,
                         end_s=float(t.time_s[-1]) if len(t) else 0.0),
+        split_known_s=_seconds(valid & t.split_known, frame_s),
+        tilt_zones_s={name: _seconds(mask, frame_s) for name, mask in _tilt_zones(t.trunk_tilt_deg).items()},
+        split_note=_split_note(_seconds(valid & ~t.split_known, frame_s), worn_s),
     )
 
 
@@ -152,6 +163,19 @@ def _zones(f: np.ndarray, a: AlertSettings, frame_s: float) -> tuple[Zone, ...]:
         below = ~np.isnan(f) if hi is None else (f <= hi if hi == a.flexion_high_deg else f < hi)
         zones.append(Zone(lo, hi, _seconds(above & below, frame_s)))
     return tuple(zones)
+
+
+def _tilt_zones(tilt: np.ndarray) -> dict[str, np.ndarray]:
+    return {"0-20": tilt < 20, "20-60": (tilt >= 20) & (tilt <= 60), ">60": tilt > 60}
+
+
+def _split_note(unknown_s: float, worn_s: float) -> str | None:
+    if unknown_s <= 0:
+        return None
+    share = "all" if unknown_s >= worn_s else f"{unknown_s / 60:.1f} min"
+    return (f"Forward direction unknown for {share} of the analysed time: flexion and sideways-lean figures leave "
+            "it out, and sustained_flexion and sustained_lateral_bend were not checked then; severe_flexion, "
+            "lr_asymmetry and prolonged_static used the overall tilt from upright instead.")
 
 
 def _stat(fn, values: np.ndarray) -> float | None:

@@ -36,6 +36,9 @@ def add_parser(commands) -> None:
                    help="no hardware: two virtual sensors on an in-process radio, worn by a simulated person "
                         f"who also does the calibration (scenario default {DEFAULT_SCENARIO}; choices: "
                         f"{', '.join(sorted(SCENARIOS))})")
+    p.add_argument("--no-routine", action="store_true",
+                   help="skip the guided calibration: start at once and find your upright posture and forward "
+                        "direction from how you move (overall tilt only until a forward bend shows the direction)")
     p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
     p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
     # For tests: virtual sensors and the monitor's clock run this many times faster than real time.
@@ -106,7 +109,8 @@ async def _monitor(args) -> int:
             right = args.right or (radio.sensors[1].address if radio.sensors else None)
             options = MonitorOptions(left=left, right=right, profile=args.profile, rate_hz=args.rate_hz,
                                      record=args.record, duration_s=args.duration, settings=settings,
-                                     tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata)
+                                     tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata,
+                                     routine=not args.no_routine)
             if args.simulate:
                 await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
                 view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "

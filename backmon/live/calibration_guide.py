@@ -41,7 +41,8 @@ class CalibrationGuideSettings:
 
 @dataclass(frozen=True)
 class GuideEvent:
-    """Something to tell the wearer: kind is prompt, retry, done or gave_up."""
+    """Something to tell the wearer: kind is prompt, retry, done, gave_up, or (as the wearer moves)
+    sure, slip and withdrawn."""
 
     kind: str
     text: str

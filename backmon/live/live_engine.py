@@ -2,23 +2,32 @@
 
 Phases: *starting* (samples are kept until every side has ``plan_after_s`` of data; their rates
 are measured as analysis measures them, and the stream plan starts at the first sample, as it
-does for the recording), *calibrating* (``CalibrationGuide``), then *monitoring*: an ``Engine``
-with that calibration takes every sample kept so far, then each block as it comes; ``step``
-returns the alerts raised meanwhile. Samples are kept compactly (32 bytes each, about 23 MB per
-hour of two 100 Hz sensors) for the session summary at the end, which is ``Engine.result``,
-the same as ``backmon analyze`` prints.
+does for the recording), *calibrating* (the guided routine, ``CalibrationGuide``; or, without a
+routine, the frames so far calibrated as analysis calibrates a whole recording until "up" is
+found, ``CalibrationRefiner``), then *monitoring*: an ``Engine`` with that calibration takes
+every sample kept so far, then each block as it comes; ``step`` returns the alerts raised
+meanwhile. While monitoring, the calibration grows surer as the wearer moves (the forward
+direction from the first bends) and the neutral re-check corrects a slipped sensor; every
+calibration adopted is handed out once (``calibration_lines``) for the recording, where
+analysis honours it. Samples are kept compactly (32 bytes each, about 23 MB per hour of two
+100 Hz sensors) for the session summary at the end, which is ``Engine.result``, the same as
+``backmon analyze`` prints.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from backmon.live.calibration_guide import CalibrationGuide, CalibrationGuideSettings, GuideEvent
+from backmon.live.calibration_refiner import CalibrationRefiner, describe
 from processing.alerts import Alert
 from processing.align import measure_rate_hz
-from processing.pipeline import Engine, plan_stream
+from processing.calibration import Calibration, CalibrationMethod, Recalibration, nominal
+from processing.calibration_frames import rotation_angle_deg
+from processing.pipeline import Engine, SensorSteps, plan_stream
 from processing.result import AnalysisResult
 from processing.settings import Settings
 from sensors.ble.stream import SampleBlock
@@ -86,7 +95,8 @@ class LiveUpdate:
 
 @dataclass(frozen=True)
 class LiveAngles:
-    """The latest valid frame: angles relative to calibration (deg), NaN where a side has none."""
+    """The latest valid frame: angles relative to calibration (deg), NaN where a side has none
+    (flexion and lateral also NaN while its forward direction is unknown: tilt is known)."""
 
     time_s: float
     flexion_deg: dict[str, float]
@@ -94,22 +104,33 @@ class LiveAngles:
     lr_flexion_diff_deg: float
     lr_lateral_diff_deg: float
     moving: bool
+    tilt_deg: dict[str, float] = field(default_factory=dict)
+
+
+STARTING_WITHOUT_ROUTINE = ("Calibration without a routine: work as usual; backmon finds your upright posture from "
+                            "walking and standing, and your forward direction from your first bends.")
 
 
 class LiveEngine:
     """Samples in (``push``), alerts out (``step``); one per session."""
 
     def __init__(self, settings: Settings, *, sides: tuple[str, ...] = SIDES, plan_after_s: float = PLAN_AFTER_S,
-                 guide_settings: CalibrationGuideSettings | None = None) -> None:
+                 guide_settings: CalibrationGuideSettings | None = None, routine: bool = True) -> None:
+        """``routine`` False: no guided calibration; monitoring starts once "up" is found."""
         self.settings, self.sides, self.plan_after_s = settings, tuple(sides), plan_after_s
         self.guide_settings = guide_settings or CalibrationGuideSettings()
+        self.routine = routine
         self.stores = {side: _SideStore() for side in self.sides}
         self.plan = None
         self.guide: CalibrationGuide | None = None
+        self.searching: SensorSteps | None = None  # without a routine, before monitoring
+        self.refiner: CalibrationRefiner | None = None
         self.engine: Engine | None = None
         self.angles: LiveAngles | None = None
         self.complete_s: float | None = None
         self._unpushed: dict[str, list[SampleBlock]] = {side: [] for side in self.sides}
+        self._lines: list[str] = []  # calibrations adopted, not yet handed out
+        self._slips_seen = self._withdrawn_seen = 0
 
     @property
     def phase(self) -> str:
@@ -124,7 +145,7 @@ class LiveEngine:
             self._unpushed[block.side].append(block)
 
     def _push_pending(self) -> None:
-        target = self.engine or self.guide
+        target = self.engine or self.guide or self.searching
         for side, blocks in self._unpushed.items():
             if blocks:
                 target.push(side, *_joined(blocks))
@@ -136,39 +157,117 @@ class LiveEngine:
         if self.complete_s is not None and complete_s <= self.complete_s:
             return update
         self.complete_s = complete_s
-        if self.plan is None and not self._make_plan():
+        if self.plan is None and not self._make_plan(update):
             return update
         self._push_pending()
-        if self.engine is None:
-            update.events += self.guide.step(complete_s)
-            if not self.guide.done:
-                return update
-            self._start_engine()
+        if self.engine is None and not self._calibrate(complete_s, update):
+            return update
         update.alerts += self.engine.step(complete_s)
+        if self.refiner is not None and self.engine.last_part is not None:
+            self.refiner.add(self.engine.last_part)
+            self._refine(complete_s, update)
+        self._note_slips(update)
         self._note_angles()
         return update
 
-    def _make_plan(self) -> bool:
+    def _make_plan(self, update: LiveUpdate) -> bool:
         if any(self.stores[side].span_s < self.plan_after_s for side in self.sides):
             return False
         times = {side: self.stores[side].arrays()[0] for side in self.sides}
         rates = {side: measure_rate_hz(t) for side, t in times.items()}
         start_s = min(float(t[0]) for t in times.values())
         self.plan = plan_stream(rates, start_s=start_s, settings=self.settings)
-        self.guide = CalibrationGuide(self.plan, self.settings, guide_settings=self.guide_settings)
+        if self.routine:
+            self.guide = CalibrationGuide(self.plan, self.settings, guide_settings=self.guide_settings)
+        else:
+            self.searching = SensorSteps(self.plan, self.settings)
+            self.refiner = CalibrationRefiner(self.plan, self.settings)
+            update.events.append(GuideEvent("prompt", STARTING_WITHOUT_ROUTINE, start_s))
+        target = self.guide or self.searching
         for side in self.sides:
             t, values = self.stores[side].arrays()
-            self.guide.push(side, t, values[:, :3], values[:, 3:])
+            target.push(side, t, values[:, :3], values[:, 3:])
         return True
 
-    def _start_engine(self) -> None:
-        self.engine = Engine(self.plan, self.guide.calibration, self.settings)
+    def _calibrate(self, complete_s: float, update: LiveUpdate) -> bool:
+        """Before monitoring: True once a calibration is there and the engine has started."""
+        if self.guide is not None:
+            update.events += self.guide.step(complete_s)
+            if not self.guide.done:
+                return False
+            calibration = self.guide.calibration
+            if calibration.method == CalibrationMethod.NOMINAL:  # not even a still moment: as without a routine
+                calibration = dataclasses.replace(calibration, window_s=None)
+                self.refiner = CalibrationRefiner(self.plan, self.settings, adopted=calibration)
+            elif not calibration.forward_known:  # no bend in the routine: seek it as the wearer moves
+                self.refiner = CalibrationRefiner(self.plan, self.settings, window_s=self.guide.window_s,
+                                                  adopted=calibration)
+        else:
+            part = self.searching.step(complete_s)
+            if part is not None:
+                self.refiner.add(part)
+            calibration = self.refiner.refine(complete_s)
+            if calibration is None:
+                return False
+            self.searching = None
+            update.events.append(GuideEvent("sure" if self.refiner.sure else "done",
+                                            describe(calibration, sure=self.refiner.sure), complete_s))
+        self._start_engine(calibration, complete_s)
+        return True
+
+    def _start_engine(self, calibration: Calibration, complete_s: float) -> None:
+        self.engine = Engine(self.plan, calibration, self.settings)
+        for side, c in calibration.sides.items():  # each side's first line holds from the start
+            self._lines.append(calibration_line(complete_s, side, c.rotation, c.forward_known))
+        if self.refiner is not None:
+            self.refiner.restart()  # the engine replays every sample from the first
         for side in self.sides:  # replay everything from the first sample
             t, values = self.stores[side].arrays()
             self.engine.push(side, t, values[:, :3], values[:, 3:])
 
+    def _refine(self, complete_s: float, update: LiveUpdate) -> None:
+        """Adopt a surer calibration from the next frame on, and say so."""
+        found = self.refiner.refine(complete_s)
+        table = self.engine.analysis.last_table
+        if found is None or table is None or not len(table):
+            return
+        from_s = float(table.time_s[-1]) + 1e-6
+        schedule = self.engine.analysis.schedule
+        for side, new in found.sides.items():
+            old = schedule.current(side)
+            schedule.adopt(Recalibration(side, from_s, new, rotation_angle_deg(old.rotation.T @ new.rotation),
+                                         "refined"))
+            self._lines.append(calibration_line(from_s, side, new.rotation, new.forward_known))
+        if self.engine.analysis.neutral is not None:
+            self.engine.analysis.neutral.restart(from_s)
+        update.events.append(GuideEvent("sure" if self.refiner.sure else "done",
+                                        describe(found, sure=self.refiner.sure), complete_s))
+
+    def _note_slips(self, update: LiveUpdate) -> None:
+        """Slips the neutral re-check corrected since the last step: for the recording, and told
+        to the wearer with any left/right alert they caused."""
+        watch = self.engine.analysis.neutral
+        if watch is None:
+            return
+        for change in watch.found[self._slips_seen:]:
+            c = change.calibration
+            self._lines.append(calibration_line(change.time_s, change.side, c.rotation, c.forward_known))
+            update.events.append(GuideEvent("slip", f"The {change.side} sensor seems to have slipped or been moved "
+                                                    f"(turned {change.angle_deg:.0f} deg); its angles are corrected "
+                                                    "from now on. Check that it sits firmly.", change.time_s))
+        for alert in self.engine.analysis.withdrawn[self._withdrawn_seen:]:
+            update.events.append(GuideEvent("withdrawn", f"Disregard the left/right alert of {alert.start_s:.0f} s: "
+                                                         "it came from a slipped sensor, not from your posture.",
+                                            alert.start_s))
+        self._slips_seen, self._withdrawn_seen = len(watch.found), len(self.engine.analysis.withdrawn)
+
+    def calibration_lines(self) -> list[str]:
+        """The ``# calibration:`` values adopted since the last call (each once)."""
+        lines, self._lines = self._lines, []
+        return lines
+
     def _note_angles(self) -> None:
-        table = self.engine.last_table
+        table = self.engine.analysis.last_table
         if table is None:
             return
         valid = np.flatnonzero(table.valid)
@@ -179,11 +278,15 @@ class LiveEngine:
             float(table.time_s[i]),
             {"left": float(table.left_flexion_deg[i]), "right": float(table.right_flexion_deg[i])},
             {"left": float(table.left_lateral_deg[i]), "right": float(table.right_lateral_deg[i])},
-            float(table.lr_flexion_diff_deg[i]), float(table.lr_lateral_diff_deg[i]), bool(table.moving[i]))
+            float(table.lr_flexion_diff_deg[i]), float(table.lr_lateral_diff_deg[i]), bool(table.moving[i]),
+            {"left": float(table.left_tilt_deg[i]), "right": float(table.right_tilt_deg[i])})
 
     @property
     def calibration_window_s(self) -> tuple[float, float] | None:
-        return None if self.guide is None else self.guide.window_s
+        """The routine's window, for the recording (none when the routine found no neutral)."""
+        if self.guide is None or self.guide.calibration is None:
+            return None
+        return None if self.guide.calibration.method == CalibrationMethod.NOMINAL else self.guide.window_s
 
     def activity_since_s(self) -> float | None:
         """When the current stretch of work began: the end of the last real break, or the first
@@ -191,7 +294,7 @@ class LiveEngine:
         before monitoring."""
         if self.engine is None:
             return None
-        rest = self.engine.no_rest
+        rest = self.engine.analysis.no_rest
         if rest.breaks and rest.breaks[-1].end_s is None:
             return None
         if not rest.breaks:
@@ -225,16 +328,19 @@ class LiveEngine:
         return self.engine.result(self.session(source=source, metadata=metadata))
 
 
+def calibration_line(time_s: float, side: str, rotation: np.ndarray, forward_known: bool) -> str:
+    """The value of a ``# calibration:`` line: ``<time_s> <side> <r11 ... r33> [forward_unknown]``."""
+    numbers = " ".join(f"{v:.9f}" for v in np.asarray(rotation, dtype=float).reshape(-1))
+    return f"{float(time_s)!r} {side} {numbers}" + ("" if forward_known else " forward_unknown")
+
+
 def warm_up(settings: Settings) -> None:
     """Run the engine once over a few seconds of made-up still samples: the fusion kernel is
     compiled (numba) here, before streaming, instead of stalling the first live step for ~1 s."""
-    from processing.calibration import Calibration, SideCalibration
-
     time_s = np.arange(0.0, 4.0, 0.01)
     accel = np.tile([1.0, 0.0, 0.0], (time_s.size, 1))
     plan = plan_stream({side: 100.0 for side in SIDES}, start_s=0.0, settings=settings)
-    nominal = SideCalibration(np.eye(3), "nominal", None, None, None, None, None, 0.0, 0.0, "warm-up")
-    calibration = Calibration({side: nominal for side in SIDES}, None, "nominal")
+    calibration = Calibration({side: nominal("warm-up") for side in SIDES}, None, CalibrationMethod.NOMINAL)
     engine = Engine(plan, calibration, settings)
     for side in SIDES:
         engine.push(side, time_s, accel, np.zeros_like(accel))

@@ -60,6 +60,7 @@ class MonitorOptions:
     scan_s: float = SCAN_S
     metadata: tuple[tuple[str, str], ...] = ()
     guide_settings: CalibrationGuideSettings = field(default_factory=CalibrationGuideSettings)
+    routine: bool = True  # False: no guided calibration; calibrated from the wearer's movements
 
 
 @dataclass
@@ -84,7 +85,7 @@ class LiveMonitor:
         scale = options.time_scale
         self.now_ns = (lambda: time.monotonic_ns()) if scale == 1.0 else (lambda: int(time.monotonic_ns() * scale))
         self.origin_ns = self.now_ns()
-        self.engine = LiveEngine(options.settings, guide_settings=options.guide_settings)
+        self.engine = LiveEngine(options.settings, guide_settings=options.guide_settings, routine=options.routine)
         self.links: dict[str, SensorLink] = {}
         self.streams: dict[str, SensorStream] = {}
         self.recorder: SessionRecorder | None = None
@@ -261,12 +262,17 @@ class LiveMonitor:
         return now_s >= self._duration_from_s + o.duration_s
 
     def _write_calibration(self) -> None:
+        """The routine's window once, and every calibration the engine adopts (analysis honours
+        both: DESIGN.md "Frames, calibration, angles")."""
         window = self.engine.calibration_window_s
         if window is not None and not self._calibration_written:
             self._calibration_written = True
             self.metadata.append(("calibration_s", span_text(window)))
             if self.recorder is not None:
                 self.recorder.metadata("calibration_s", span_text(window))
+        for line in self.engine.calibration_lines():
+            if self.recorder is not None:
+                self.recorder.metadata("calibration", line)
 
     def _check_first_data(self, now_s: float) -> None:
         for side, link in self.links.items():

@@ -221,9 +221,23 @@ def calibration_rows(data: dict, axis: TimeAxis) -> list[CalibrationRow]:
             bend = (f"{axis.label(c['bend_s'][0], seconds=True)}-{axis.label(c['bend_s'][1], seconds=True)}, "
                     f"{number_text(c['bend_deg'], 0, 'deg')} deep, {number_text(c['bend_off_plane_deg'], 1, 'deg')} "
                     f"sideways wobble")
-        rows.append(CalibrationRow(side, c["method"], number_text(c["quality"], 2), c["note"], neutral, bend,
-                                   f"{number_text(c['mount_offset_deg'], 0, 'deg')} off nominal"))
+        rows.append(CalibrationRow(side, c["method"], number_text(c["quality"], 2), _calibration_note(c, axis), neutral,
+                                   bend, f"{number_text(c['mount_offset_deg'], 0, 'deg')} off nominal"))
     return rows
+
+
+def _calibration_note(c: dict, axis: TimeAxis) -> str:
+    """The side's note, whether its forward direction is known, and each change during the day."""
+    parts = [c["note"]]
+    if c.get("forward_known") is False:
+        parts.append("FORWARD DIRECTION UNKNOWN: flexion and sideways lean are not reported for this sensor, only "
+                     "its overall tilt from upright")
+    for r in c.get("recalibrations", []):
+        what = "slipped or re-attached, corrected" if r["reason"] == "slip" else "calibration updated"
+        since = f" (moved at {axis.label(r['since_s'], seconds=True)})" if r.get("since_s") is not None else ""
+        parts.append(f"{axis.label(r['time_s'], seconds=True)}: {what}{since}, turned "
+                     f"{number_text(r['angle_deg'], 0, 'deg')}")
+    return "; ".join(parts)
 
 
 # Metadata keys that name the person, and that carry a free-text note, in the order tried.

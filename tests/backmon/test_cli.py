@@ -45,7 +45,7 @@ def test_analyze_writes_json_and_timeline(lean_session, tmp_path, capsys):
         rows = list(csv.reader(handle))
     assert rows[0] == ["time_s", "left_flexion_deg", "left_lateral_deg", "right_flexion_deg", "right_lateral_deg",
                        "trunk_flexion_deg", "trunk_lateral_deg", "lr_flexion_diff_deg", "lr_lateral_diff_deg",
-                       "moving"]
+                       "moving", "left_tilt_deg", "right_tilt_deg"]
     times = [float(r[0]) for r in rows[1:]]
     assert all(abs(b - a - 0.1) < 1e-6 for a, b in zip(times, times[1:]))  # 10 Hz
     during = [r for r in rows[1:] if 60 < float(r[0]) < 100]

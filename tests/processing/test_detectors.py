@@ -17,8 +17,15 @@ def table(flexion, lateral=None, moving=None, lr_lateral=None):
     lateral = np.zeros(n) if lateral is None else np.asarray(lateral, dtype=float)
     diff = np.zeros(n) if lr_lateral is None else np.asarray(lr_lateral, dtype=float)
     moving = np.ones(n, dtype=bool) if moving is None else np.asarray(moving, dtype=bool)
-    return FrameTable(np.arange(n) * FRAME_S, flexion, lateral + diff / 2, flexion, lateral - diff / 2, flexion,
-                      lateral, np.zeros(n), diff, np.zeros(n), np.zeros(n), np.zeros(n), moving)
+    left, right = lateral + diff / 2, lateral - diff / 2
+    return FrameTable(np.arange(n) * FRAME_S, flexion, left, flexion, right, flexion,
+                      lateral, np.zeros(n), diff, np.zeros(n), np.zeros(n), np.zeros(n), moving,
+                      tilt_deg(flexion, left), tilt_deg(flexion, right), tilt_deg(flexion, lateral))
+
+
+def tilt_deg(flexion, lateral):
+    """The tilt from upright of a posture with this flexion and lateral bend (DESIGN.md formulas)."""
+    return np.degrees(np.arccos(np.cos(np.radians(flexion)) * np.cos(np.radians(lateral))))
 
 
 def hold(*pieces):

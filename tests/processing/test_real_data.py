@@ -147,7 +147,7 @@ def assert_same_angles(base, other, rotation: Rotation) -> None:
     np.testing.assert_allclose(co.rotation, cb.rotation @ rotation.as_matrix(), atol=1e-9)
     tb, to = base.timeline, other.timeline
     np.testing.assert_array_equal(tb.time_s, to.time_s)
-    after = tb.time_s >= base.calibration.analysis_start_s
+    after = tb.time_s >= (base.calibration.analysis_start_s or tb.time_s[0])
     assert after.sum() > 500
     for name in ("trunk_flexion_deg", "trunk_lateral_deg"):
         diff = np.abs(getattr(to, name)[after] - getattr(tb, name)[after])
@@ -338,12 +338,23 @@ def test_every_mobgap_recording_loads_and_analyses(real_data):
         # Every frame has data but a last one holding fewer than half its samples (DESIGN: empty).
         tail_samples = rows - 10 * (len(timeline) - 1)
         assert 0 < tail_samples <= 10
-        assert np.isnan(timeline.trunk_flexion_deg[-1]) == (tail_samples < 5)
-        flexion = timeline.trunk_flexion_deg[~np.isnan(timeline.trunk_flexion_deg)]
-        assert flexion.size >= len(timeline) - 1
+        assert np.isnan(timeline.trunk_tilt_deg[-1]) == (tail_samples < 5)
+        tilt = timeline.trunk_tilt_deg[~np.isnan(timeline.trunk_tilt_deg)]
+        assert tilt.size >= len(timeline) - 1
+        np.testing.assert_array_equal(timeline.trunk_tilt_deg, timeline.left_tilt_deg)
         np.testing.assert_array_equal(timeline.trunk_flexion_deg, timeline.left_flexion_deg)
-        assert np.isnan(timeline.right_flexion_deg).all()
-        # A person at work and walking: mostly within -30..+90 deg, never beyond +-180.
+        assert np.isnan(timeline.right_flexion_deg).all() and np.isnan(timeline.right_tilt_deg).all()
+        assert np.percentile(tilt, 99) < 90.0, recording_key(path)
+        # The Test11 recordings (daily life) bend forward: the forward direction is found and the
+        # split is given, mostly within -30..+90 deg. The short straight walks (Test5) hold no
+        # bend: forward unknown, and no flexion or lean is guessed.
+        side = result.calibration.sides["left"]
+        assert side.forward_known == ("Test11" in path.name), recording_key(path)
+        flexion = timeline.trunk_flexion_deg[~np.isnan(timeline.trunk_flexion_deg)]
+        if not side.forward_known:
+            assert flexion.size == 0 and np.isnan(timeline.trunk_lateral_deg).all()
+            continue
+        assert flexion.size == tilt.size
         assert np.percentile(flexion, 1) > -30.0 and np.percentile(flexion, 99) < 90.0, recording_key(path)
         assert np.nanpercentile(np.abs(timeline.trunk_lateral_deg), 99) < 30.0, recording_key(path)
 
@@ -361,9 +372,11 @@ def test_xio_sample_loads_and_analyses(real_data):
     assert result.summary.left_right.available is False
     assert result.duration_s == pytest.approx(135.33, abs=0.01)
     assert len(result.timeline) == pytest.approx(1354, abs=2)
-    assert not np.isnan(result.timeline.trunk_flexion_deg).all()
+    assert np.isnan(result.timeline.trunk_tilt_deg).sum() <= 1
     # Lying flat whenever still: its usual "up" is the sensor's +z, so calibration takes +z as up
-    # (any mounting is allowed) and reports a mounting far off nominal.
+    # (any mounting is allowed) and reports a mounting far off nominal. Turned by hand every which
+    # way, it has no forward direction: only the tilt is reported, never a guessed split.
     side = result.calibration.sides["left"]
     assert side.rotation[0] == pytest.approx([0.0, 0.0, 1.0], abs=0.05)
     assert side.mount_offset_deg > 80
+    assert not side.forward_known and np.isnan(result.timeline.trunk_flexion_deg).all()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from processing.alerts import AlertKind
 from sensors.errors import BackmonError
 from sensors.outputs import first_line, make_folders, write_text, write_whole
 from sensors.text import printable
@@ -33,8 +34,8 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUM
 # One unit per kind of figure (issue 12: seconds beside minutes, 17-digit floats): times in
 # minutes with 1 decimal, angles in degrees with 1 decimal, counts as integers.
 SUMMARY_COLUMNS = ("session", "status", "duration_min", "worn_min", "minutes_over_30", "minutes_over_60",
-                   "lateral_over_10_min", "bends_over_45", "moving_min", "breaks", "alerts", "sustained_flexion",
-                   "severe_flexion", "sustained_lateral_bend", "lr_asymmetry", "no_rest", "prolonged_static",
+                   "lateral_over_10_min", "bends_over_45", "moving_min", "breaks", "alerts",
+                   *(str(kind) for kind in AlertKind),  # a count per kind, in DESIGN.md's order
                    "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "calibration", "error")
 # The header before issue 12 (seconds and minutes mixed): still known as a summary, never a session.
 OLD_SUMMARY_COLUMNS = ("session", "status", "duration_s", "worn_s", "minutes_over_30", "minutes_over_60",

@@ -39,6 +39,12 @@ from processing.settings import FusionSettings
 # (gyroscope, accelerometer); the time at rest; whether started.
 _N, _B, _P, _REST_S, _READY = 9, slice(10, 13), slice(13, 19), 31, 32
 _STATE_SIZE = 33
+# Parameter vector layout (float64, built once in GravityFusion): two (b0, b1, b2, a1, a2) low-pass
+# filters, then the scalars. The kernel reads them by these names.
+_LP_ACCEL, _LP_REST = 0, 5  # each filter's first coefficient; 5 coefficients each
+(_TAU_S, _REST_GYRO_DPS, _REST_ACCEL_G, _REST_MIN_S, _CLIP_DPS, _P0, _WALK, _REST_VAR, _MOTION_VAR,
+ _VERTICAL_VAR) = range(10, 20)
+_PARAM_SIZE = 20
 _DEG = math.pi / 180.0
 
 
@@ -69,11 +75,16 @@ class GravityFusion:
         # (with a random walk q and one measurement of variance r/dt a sample, it is (q r)^(1/4)).
         rest_var, motion_var = (sigma**4 / walk / self.dt_s for sigma in (s.bias_sigma_rest_dps,
                                                                           s.bias_sigma_motion_dps))
-        self._params = np.concatenate([
-            *(tau_lowpass(tau_s, rate_hz=rate_hz, max_cutoff_fraction=s.max_cutoff_fraction)
-              for tau_s in (s.accel_time_constant_s, s.rest_filter_s)),
-            [s.accel_time_constant_s, s.rest_gyro_dps, s.rest_accel_g, s.rest_min_s, s.bias_clip_dps,
-             s.bias_sigma_init_dps**2, walk * self.dt_s, rest_var, motion_var, motion_var / s.bias_vertical_weight]])
+        self._params = np.empty(_PARAM_SIZE)
+        self._params[_LP_ACCEL:_LP_ACCEL + 5], self._params[_LP_REST:_LP_REST + 5] = (
+            tau_lowpass(tau_s, rate_hz=rate_hz, max_cutoff_fraction=s.max_cutoff_fraction)
+            for tau_s in (s.accel_time_constant_s, s.rest_filter_s))
+        scalars = {_TAU_S: s.accel_time_constant_s, _REST_GYRO_DPS: s.rest_gyro_dps, _REST_ACCEL_G: s.rest_accel_g,
+                   _REST_MIN_S: s.rest_min_s, _CLIP_DPS: s.bias_clip_dps, _P0: s.bias_sigma_init_dps**2,
+                   _WALK: walk * self.dt_s, _REST_VAR: rest_var, _MOTION_VAR: motion_var,
+                   _VERTICAL_VAR: motion_var / s.bias_vertical_weight}
+        for index, value in scalars.items():
+            self._params[index] = value
         self.state = np.zeros(_STATE_SIZE)
         self.state[_P] = [s.bias_sigma_init_dps**2] * 3 + [0.0] * 3
 
@@ -257,9 +268,10 @@ def _motion_innovation(state, ox, oy, oz, to_dps, clip):
 
 @numba.njit(cache=True, nogil=True)
 def _fuse(accel, gyro, reset, dt, params, state, gravity_out, gyro_out):
-    c, rest_c = params[0:5], params[5:10]
-    tau_s, rest_gyro, rest_accel, rest_min_s, clip = params[10], params[11], params[12], params[13], params[14]
-    p0, walk, rest_var, motion_var, vertical_var = params[15], params[16], params[17], params[18], params[19]
+    c, rest_c = params[_LP_ACCEL:_LP_ACCEL + 5], params[_LP_REST:_LP_REST + 5]
+    tau_s, rest_gyro, rest_accel = params[_TAU_S], params[_REST_GYRO_DPS], params[_REST_ACCEL_G]
+    rest_min_s, clip, p0, walk = params[_REST_MIN_S], params[_CLIP_DPS], params[_P0], params[_WALK]
+    rest_var, motion_var, vertical_var = params[_REST_VAR], params[_MOTION_VAR], params[_VERTICAL_VAR]
     to_dps, step = 1.0 / (_DEG * dt), -_DEG * dt  # world-fixed vectors seen from a frame turning at w move by -w dt
     for k in range(accel.shape[0]):
         a = (accel[k, 0], accel[k, 1], accel[k, 2])

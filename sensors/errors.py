@@ -53,13 +53,6 @@ class BluetoothUnavailable(BackmonError):
     open. The message says what is missing and what to try (another transport, --simulate)."""
 
 
-def read_file_bytes(path, *, error: type[FileProblem], directory_problem: str) -> bytes:
-    """The whole file, or ``error`` with one sentence: a directory, missing, unreadable, not a
-    regular file."""
-    with open_file(path, error=error, directory_problem=directory_problem) as handle:
-        return handle.read()
-
-
 # Opened without waiting: a pipe without a writer would otherwise block open() for ever.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 

@@ -76,6 +76,11 @@ class SessionRow:
     lr_alert_sides: tuple[str, ...]
     calibration_quality: float | None  # the worse side's
     flexion_zones: tuple[tuple[float | None, float | None, float], ...] = ()  # (from_deg, to_deg, s), /1 and /2
+    # Exposure figures (summary.exposure; absent from older analyses): seconds per REBA trunk score
+    # 1-5 over reba_covered_s, and the longest continuous bout beyond 60 deg.
+    reba_s: tuple[float, ...] | None = None
+    reba_covered_s: float = 0.0
+    longest_over_60_s: float | None = None
 
     @property
     def alerts(self) -> int:
@@ -138,7 +143,16 @@ def session_row(data: dict, *, source: str) -> SessionRow:
         lateral_diff_mean_deg=lr["lateral_diff_mean_deg"], diff_over_limit_s=lr["diff_over_5_s"],
         compared_s=lr["compared_s"], asymmetry_deg=data["settings"]["alerts"]["asymmetry_deg"],
         lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == AlertKind.LR_ASYMMETRY),
-        calibration_quality=min(qualities) if qualities else None, flexion_zones=flexion_zones(s))
+        calibration_quality=min(qualities) if qualities else None, flexion_zones=flexion_zones(s),
+        **_exposure_fields(s.get("exposure")))
+
+
+def _exposure_fields(e: dict | None) -> dict:
+    """SessionRow's exposure fields from summary.exposure (empty for an analysis without it)."""
+    if not e:
+        return {}
+    return {"reba_s": tuple(x["s"] for x in e["reba_trunk"]["scores"]),
+            "reba_covered_s": e["reba_trunk"]["covered_s"], "longest_over_60_s": e["longest_over_60"]["s"]}
 
 
 def _started_at(data: dict) -> datetime | None:
@@ -185,6 +199,15 @@ class DayRow:
     flexion_diff_mean_deg: float | None  # weighted by the time both sides were compared
     lateral_diff_mean_deg: float | None
     lr_findings: int  # sessions of the day with a left/right finding
+    reba_s: tuple[float, ...] | None = None  # seconds per REBA trunk score 1-5, the day's sessions added up
+    reba_covered_s: float = 0.0
+    longest_over_60_s: float | None = None  # the day's longest bout beyond 60 deg
+
+    def reba_share(self, score: int) -> float | None:
+        """Share of the day's covered time at REBA trunk score ``score`` (0..1)."""
+        if self.reba_s is None or self.reba_covered_s <= 0:
+            return None
+        return self.reba_s[score - 1] / self.reba_covered_s
 
     def per_hour(self, count: float) -> float | None:
         return None if self.worn_s < RATE_MIN_WORN_S else count / (self.worn_s / 3600)
@@ -223,7 +246,16 @@ def _day(day: str, group: list[SessionRow], settings: TrendSettings) -> DayRow:
                   bends=sum(r.bends_over_45 for r in group),
                   flexion_diff_mean_deg=weighted("flexion_diff_mean_deg"),
                   lateral_diff_mean_deg=weighted("lateral_diff_mean_deg"),
-                  lr_findings=sum(1 for r in group if lr_finding_side(r, settings)))
+                  lr_findings=sum(1 for r in group if lr_finding_side(r, settings)),
+                  **_day_exposure([r for r in group if r.reba_s is not None]))
+
+
+def _day_exposure(group: list[SessionRow]) -> dict:
+    if not group:
+        return {}
+    return {"reba_s": tuple(float(sum(x)) for x in zip(*(r.reba_s for r in group))),
+            "reba_covered_s": sum(r.reba_covered_s for r in group),
+            "longest_over_60_s": max(r.longest_over_60_s or 0.0 for r in group)}
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,35 @@ def test_trends_reads_the_zones_of_v1_and_v2():
     v2 = {"flexion_zones": [{"from_deg": None, "to_deg": -10.0, "s": 0.0},
                             {"from_deg": -10.0, "to_deg": 20.0, "s": 5.0}]}
     assert flexion_zones(v2) == ((None, -10.0, 0.0), (-10.0, 20.0, 5.0))
+
+
+def test_exposure_per_day_adds_sessions_up(analyses):
+    """Day 1 has two sessions: REBA seconds add up, the longest bout is the longer of the two."""
+    rows = [session_row(dated(analyses["normal"], 1), source="a.json"),
+            session_row(dated(analyses["tilt"], 1, hour=14), source="b.json"),
+            session_row(dated(analyses["normal"], 2), source="c.json")]
+    trends = build_trends(rows)
+    day1, day2 = trends.days
+    normal, tilt = analyses["normal"]["summary"]["exposure"], analyses["tilt"]["summary"]["exposure"]
+    expected = [a["s"] + b["s"] for a, b in zip(normal["reba_trunk"]["scores"], tilt["reba_trunk"]["scores"])]
+    assert day1.reba_s == pytest.approx(expected)
+    assert day1.reba_covered_s == pytest.approx(normal["reba_trunk"]["covered_s"] + tilt["reba_trunk"]["covered_s"])
+    assert sum(day1.reba_share(k) for k in range(1, 6)) == pytest.approx(1.0)
+    assert day1.longest_over_60_s == max(normal["longest_over_60"]["s"], tilt["longest_over_60"]["s"])
+    assert day2.reba_s == pytest.approx([x["s"] for x in normal["reba_trunk"]["scores"]])
+    # An analysis without exposure figures (before issue 15) still reads; its day has none.
+    old = dated(analyses["normal"], 3)
+    del old["summary"]["exposure"]
+    assert build_trends([session_row(old, source="old.json")]).days[0].reba_s is None
+
+
+def test_trends_page_and_csv_show_exposure(trends_dir):
+    page = (trends_dir / "trends.html").read_text(encoding="utf-8")
+    assert 'id="exposure"' in page and "Exposure figures per day" in page
+    assert "a day on average over 5 days" in page and "not a forecast or a diagnosis" in page
+    with open(trends_dir / "trends.csv", newline="", encoding="utf-8") as handle:
+        rows = [dict(zip(CSV_HEADER, r)) for r in list(csv.reader(handle))[1:]]
+    for r in rows:
+        reba = sum(float(r[f"reba_{k}_min"]) for k in range(1, 6))
+        assert reba == pytest.approx(float(r["reba_covered_min"]), abs=0.03)
+        assert float(r["longest_over_60_s"]) >= 0

@@ -197,6 +197,10 @@ class Library:
                                     "ORDER BY started_at IS NULL, day, started_at, id", args).fetchall()
         return [_session(row) for row in rows]
 
+    def _has_id(self, session_id: int) -> bool:
+        with self._guard():
+            return self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
     def __len__(self) -> int:
         with self._guard():
             return self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
@@ -259,9 +263,11 @@ class Library:
 
     def programmes(self) -> list[tuple[str, dict]]:
         """Every programme started, oldest first, as (started_at, plan)."""
+        return [(at, json.loads(text)) for at, text in self._programme_rows()]
+
+    def _programme_rows(self) -> list[tuple[str, str]]:
         with self._guard():
-            rows = self._db.execute("SELECT started_at, plan_json FROM programme ORDER BY id").fetchall()
-        return [(at, json.loads(text)) for at, text in rows]
+            return self._db.execute("SELECT started_at, plan_json FROM programme ORDER BY id").fetchall()
 
 
 # ---------------------------------------------------------------- rows and values

@@ -10,6 +10,8 @@ COMMANDS = (
     "simulate",
     "report",
     "trends",
+    "library",
+    "checkin",
     "decode",
     "scan",
     "monitor",

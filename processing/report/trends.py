@@ -129,7 +129,7 @@ def lr_finding_side(row: SessionRow, settings: TrendSettings) -> Side | None:
 def session_row(data: dict, *, source: str) -> SessionRow:
     """A session's figures from its analysis JSON."""
     s, lr, meta = data["summary"], data["summary"]["left_right"], data.get("metadata", {})
-    started = _started_at(data)
+    started = analysis_started_at(data)
     qualities = [c["quality"] for c in data["calibration"]["sides"].values() if c.get("quality") is not None]
     return SessionRow(
         source=source, started_at=started,
@@ -155,7 +155,9 @@ def _exposure_fields(e: dict | None) -> dict:
             "reba_covered_s": e["reba_trunk"]["covered_s"], "longest_over_60_s": e["longest_over_60"]["s"]}
 
 
-def _started_at(data: dict) -> datetime | None:
+def analysis_started_at(data: dict) -> datetime | None:
+    """When a session began, from its analysis JSON: ``started_at`` metadata, else the first
+    sample of an epoch time axis; None when neither says."""
     started = parse_started_at(data.get("metadata", {}).get("started_at"))
     if started is None and data.get("time_base") == TimeBase.EPOCH:
         firsts = [side["first_s"] for side in data["sides"].values() if side.get("first_s") is not None]

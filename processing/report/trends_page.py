@@ -37,12 +37,13 @@ CSV_HEADER = ("source", "started_at", "day", "subject", "note", "duration_min", 
               "minutes_over_60", "lateral_over_10_min", "bends_over_45", "bends_per_hour", "moving_min", "breaks",
               "breaks_per_hour", "alerts", "alerts_per_hour", *(f"alerts_{k}" for k in AlertKind), "lr_available",
               "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "lr_over_limit_pct", "lr_finding_side",
-              "calibration_quality")
+              "calibration_quality", "day_pain_rating", "day_fatigue_rating")
 
 
 def csv_row(row: SessionRow, trends: Trends) -> list:
     """One session's spreadsheet row (numbers as numbers, rounded; text as it came)."""
     share = row.lr_share
+    day = trends.day_by_name.get(row.day)
     return [row.source, row.started_at.isoformat() if row.started_at else None, row.day, row.subject, row.note,
             rounded(row.duration_s / 60), rounded(row.worn_s / 60), rounded(row.minutes_over_30),
             rounded(row.minutes_over_60), rounded(row.lateral_over_10_s / 60), row.bends_over_45,
@@ -50,7 +51,8 @@ def csv_row(row: SessionRow, trends: Trends) -> list:
             rounded(row.per_hour(row.breaks)), row.alerts, rounded(row.per_hour(row.alerts)),
             *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, rounded(row.flexion_diff_mean_deg),
             rounded(row.lateral_diff_mean_deg), None if share is None else rounded(100 * share, 1),
-            lr_finding_side(row, trends.settings), rounded(row.calibration_quality)]
+            lr_finding_side(row, trends.settings), rounded(row.calibration_quality),
+            day.pain if day else None, day.fatigue if day else None]
 
 
 def write_trends_csv(trends: Trends, path: str | os.PathLike, *, inputs=()) -> None:
@@ -80,7 +82,8 @@ def _day_view(d, trends: Trends) -> dict:
             "breaks_per_hour": number_text(d.breaks_per_hour, 2), "bends": d.bends,
             "flexion_diff": number_text(d.flexion_diff_mean_deg, 1),
             "lateral_diff": number_text(d.lateral_diff_mean_deg, 1),
-            "outside": outside, "lr_findings": d.lr_findings}
+            "outside": outside, "lr_findings": d.lr_findings,
+            "pain": "" if d.pain is None else d.pain, "fatigue": "" if d.fatigue is None else d.fatigue}
 
 
 def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skipped]) -> dict:
@@ -99,6 +102,7 @@ def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skippe
         "baselines": [_baseline_text(trends.lateral_baseline, "Sideways tilt"),
                       _baseline_text(trends.flexion_baseline, "Forward tilt")],
         "csv_name": csv_name, "skipped": skipped, "settings": trends.settings,
+        "ratings": bool(trends.ratings), "ratings_without_session": trends.ratings_without_session,
         "note": NOT_MEDICAL_ADVICE, "version": backmon_version(), "_figures": figures,
     }
 

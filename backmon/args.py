@@ -62,3 +62,10 @@ def check_day_range(args) -> None:
 
     if args.from_day and args.to_day and args.from_day > args.to_day:
         raise UsageError(f"--from {args.from_day} is after --to {args.to_day}")
+
+
+def add_no_library_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--no-library`` (and ``--library PATH``) for a command that adds the session it makes."""
+    p.add_argument("--no-library", action="store_true",
+                   help=f"do not add {what} to your session library ('backmon library'; added by default)")
+    add_library_option(p)

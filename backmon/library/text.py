@@ -45,8 +45,14 @@ def minutes(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def devices_text(devices: dict[str, str]) -> str:
-    return " / ".join(printable(devices[side]) for side in ("left", "right") if side in devices) or "—"
+def devices_text(devices: dict[str, str], *, short: bool = False) -> str:
+    """``left / right`` device names; ``short`` leaves out what the recorder added in brackets
+    (profile and rate) and keeps at most 28 characters of each."""
+    names = [devices[side] for side in ("left", "right") if side in devices]
+    if short:
+        names = [n.split(" (", 1)[0] for n in names]
+        names = [n if len(n) <= 28 else n[:27] + "…" for n in names]
+    return " / ".join(printable(n) for n in names) or "—"
 
 
 LIST_HEADER = ("ID", "DAY", "START", "DURATION", "MIN >30 DEG", "MIN >60 DEG", "ALERTS", "DEVICES (L / R)", "FILE")
@@ -58,7 +64,7 @@ def session_table(records: Sequence[SessionRecord]) -> str:
     for r in records:
         day, start = when_text(r.started_at)
         rows.append((str(r.id), day, start, duration_text(r.duration_s), minutes(r.minutes_over_30),
-                     minutes(r.minutes_over_60), str(r.alert_count), devices_text(r.devices),
+                     minutes(r.minutes_over_60), str(r.alert_count), devices_text(r.devices, short=True),
                      printable(r.path.name)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(LIST_HEADER))]
     right = {0, 3, 4, 5, 6}  # numbers line up on the right

@@ -38,13 +38,14 @@ CSV_HEADER = ("source", "started_at", "day", "subject", "note", "duration_min", 
               "minutes_over_60", "lateral_over_10_min", "bends_over_45", "bends_per_hour", "moving_min", "breaks",
               "breaks_per_hour", "alerts", "alerts_per_hour", *(f"alerts_{k}" for k in AlertKind), "lr_available",
               "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "lr_over_limit_pct", "lr_finding_side",
-              "calibration_quality", *(f"reba_{k}_min" for k in REBA_SCORES), "reba_covered_min",
-              "longest_over_60_s")
+              "calibration_quality", "day_pain_rating", "day_fatigue_rating", *(f"reba_{k}_min" for k in REBA_SCORES),
+              "reba_covered_min", "longest_over_60_s")
 
 
 def csv_row(row: SessionRow, trends: Trends) -> list:
     """One session's spreadsheet row (numbers as numbers, rounded; text as it came)."""
     share = row.lr_share
+    day = trends.day_by_name.get(row.day)
     return [row.source, row.started_at.isoformat() if row.started_at else None, row.day, row.subject, row.note,
             rounded(row.duration_s / 60), rounded(row.worn_s / 60), rounded(row.minutes_over_30),
             rounded(row.minutes_over_60), rounded(row.lateral_over_10_s / 60), row.bends_over_45,
@@ -53,6 +54,7 @@ def csv_row(row: SessionRow, trends: Trends) -> list:
             *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, rounded(row.flexion_diff_mean_deg),
             rounded(row.lateral_diff_mean_deg), None if share is None else rounded(100 * share, 1),
             lr_finding_side(row, trends.settings), rounded(row.calibration_quality),
+            day.pain if day else None, day.fatigue if day else None,
             *([None] * len(REBA_SCORES) if row.reba_s is None else [rounded(x / 60) for x in row.reba_s]),
             None if row.reba_s is None else rounded(row.reba_covered_s / 60), rounded(row.longest_over_60_s, 1)]
 
@@ -84,7 +86,8 @@ def _day_view(d, trends: Trends) -> dict:
             "breaks_per_hour": number_text(d.breaks_per_hour, 2), "bends": d.bends,
             "flexion_diff": number_text(d.flexion_diff_mean_deg, 1),
             "lateral_diff": number_text(d.lateral_diff_mean_deg, 1),
-            "outside": outside, "lr_findings": d.lr_findings}
+            "outside": outside, "lr_findings": d.lr_findings,
+            "pain": "" if d.pain is None else d.pain, "fatigue": "" if d.fatigue is None else d.fatigue}
 
 
 def _exposure_day_view(d) -> dict:
@@ -123,6 +126,7 @@ def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skippe
         "baselines": [_baseline_text(trends.lateral_baseline, "Sideways tilt"),
                       _baseline_text(trends.flexion_baseline, "Forward tilt")],
         "csv_name": csv_name, "skipped": skipped, "settings": trends.settings,
+        "ratings": bool(trends.ratings), "ratings_without_session": trends.ratings_without_session,
         "note": NOT_MEDICAL_ADVICE, "version": backmon_version(), "_figures": figures,
     }
 

@@ -52,7 +52,7 @@ class Change:
 
     baseline_mean: float
     probe_mean: float
-    change_pct: float
+    change_pct: float | None  # None with nothing at baseline (no relative change to give)
     low_pct: float | None
     high_pct: float | None
     baseline_days: int
@@ -90,8 +90,8 @@ def association(x, y, *, seed: int = SEED, resamples: int = RESAMPLES) -> Associ
 
 def change(baseline, probe, *, seed: int = SEED, resamples: int = RESAMPLES) -> Change | None:
     """The probe days' mean against the baseline days' mean: ``100 * (probe / baseline - 1)`` %, with
-    a two-sample bootstrap 95 % interval. None with fewer than MIN_DAYS_CHANGE days on a side or a
-    baseline mean of zero (nothing to fall from).
+    a two-sample bootstrap 95 % interval. None with fewer than MIN_DAYS_CHANGE days on a side; with a
+    baseline mean of zero there is no relative change (``change_pct`` None).
 
     With few days a plain percentile bootstrap of a mean is far too narrow (with 3 days on each side
     it "found" a change in 15 % of samples with none). This is Hesterberg's expanded percentile
@@ -100,8 +100,10 @@ def change(baseline, probe, *, seed: int = SEED, resamples: int = RESAMPLES) -> 
     resampled means vary as the usual standard error says, and the tails are read where Student's t
     with Welch's degrees of freedom puts them rather than the normal curve."""
     base, probe = np.asarray(baseline, float), np.asarray(probe, float)
-    if base.size < MIN_DAYS_CHANGE or probe.size < MIN_DAYS_CHANGE or not base.mean() > 0:
+    if base.size < MIN_DAYS_CHANGE or probe.size < MIN_DAYS_CHANGE:
         return None
+    if not base.mean() > 0:
+        return Change(float(base.mean()), float(probe.mean()), None, None, None, int(base.size), int(probe.size))
     pct = 100.0 * (probe.mean() / base.mean() - 1.0)
     tail_pct = 100.0 * float(stats.norm.cdf(-stats.t.ppf(0.5 + CONFIDENCE / 2, _welch_df(base, probe))))
     low, high = _interval((_spread(base), _spread(probe)), _relative_change_pct, paired=False, seed=seed,
@@ -155,6 +157,8 @@ def change_sentence(what: str, c: Change | None, *, digits: int = 0, unit: str =
     if c is None:
         return f"{what}: not enough days yet (at least {MIN_DAYS_CHANGE} baseline and {MIN_DAYS_CHANGE} probe days)"
     figures = f"{number(c.probe_mean, digits)} {unit} against {number(c.baseline_mean, digits)} at baseline"
+    if c.change_pct is None:
+        return f"{what} on probe days: {figures}; none at baseline, so no change in % to give"
     if c.low_pct is None:
         return f"{what} on probe days: {figures}; no change detectable yet (the days hardly vary)"
     interval = (f"{number(c.change_pct, sign=True)} %, 95 % interval {number(c.low_pct, sign=True)} to "

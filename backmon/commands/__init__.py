@@ -12,6 +12,7 @@ COMMANDS = (
     "trends",
     "library",
     "checkin",
+    "programme",
     "decode",
     "scan",
     "monitor",

@@ -14,6 +14,7 @@ from processing.alerts import AlertKind
 from processing.exposure import GUPTA_NOTE, REBA_SCORES, exposure_minutes_text
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.numbers import duration_text, number
+from processing.report.checkin_trend import association_texts
 from processing.report.formatting import local_time, number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
 from processing.report.plot_style import svg_data_uri
@@ -127,6 +128,7 @@ def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skippe
                       _baseline_text(trends.flexion_baseline, "Forward tilt")],
         "csv_name": csv_name, "skipped": skipped, "settings": trends.settings,
         "ratings": bool(trends.ratings), "ratings_without_session": trends.ratings_without_session,
+        "associations": association_texts(trends.days),
         "note": NOT_MEDICAL_ADVICE, "version": backmon_version(), "_figures": figures,
     }
 

@@ -86,8 +86,12 @@ def test_false_change_rate_stays_near_five_percent_with_three_days_each():
     assert found <= 30  # measured 17 of 300 (6 %)
 
 
-def test_change_needs_three_days_a_side_and_a_baseline_above_zero():
+def test_change_needs_three_days_a_side_and_a_baseline_above_zero_for_a_percentage():
     assert MIN_DAYS_CHANGE == 3
     assert change([40.0, 41.0], [20.0, 21.0, 22.0]) is None
-    assert change([0.0, 0.0, 0.0], [1.0, 2.0, 3.0]) is None
+    nothing = change([0.0, 0.0, 0.0], [1.0, 2.0, 3.0])
+    assert nothing.change_pct is None and not nothing.detected
+    assert change_sentence("minutes beyond 60 deg", nothing, digits=1) == (
+        "minutes beyond 60 deg on probe days: 2.0 a day against 0.0 at baseline; none at baseline, so no change in % "
+        "to give")
     assert "not enough days yet" in change_sentence("minutes beyond 30 deg", None)

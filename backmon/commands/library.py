@@ -110,6 +110,8 @@ def run_add(args) -> int:
                 with progress_bar(printable(f"analysing {path.name}")):
                     result = library.add(path, settings=settings)
             except (BackmonError, ValueError) as err:
+                if len(files) == 1:
+                    raise BackmonError(f"{path}: not added ({err})") from None
                 failed += 1
                 print(printable(f"backmon: {path}: not added ({err})"), file=sys.stderr)
                 continue

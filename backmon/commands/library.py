@@ -139,7 +139,7 @@ def run_list(args) -> int:
 
     check_day_range(args)
     with Library.open(args.library) as library:
-        records = library.sessions(args.from_day, args.to_day)
+        records = library.sessions(args.from_day, args.to_day, brief=True)
         checkins = len(library.checkins(args.from_day, args.to_day))
     if not records:
         print("no sessions" + (" in those days" if args.from_day or args.to_day else " in the library yet: add them "

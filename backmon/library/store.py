@@ -188,12 +188,15 @@ class Library:
             row = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE sha256 = ?", (sha,)).fetchone()
         return None if row is None else _session(row)
 
-    def sessions(self, from_day: date | None = None, to_day: date | None = None) -> list[SessionRecord]:
+    def sessions(self, from_day: date | None = None, to_day: date | None = None, *,
+                 brief: bool = False) -> list[SessionRecord]:
         """Sessions by start (undated ones last, by id); with a day range, only sessions whose day
-        lies within it (both ends included; undated sessions then left out)."""
+        lies within it (both ends included; undated sessions then left out). ``brief``: without
+        their analyses (``analysis`` then raises; the key figures are there), for listing fast."""
         where, args = _day_range(from_day, to_day)
+        columns = _SESSION_COLUMNS.replace("analysis_json", "NULL") if brief else _SESSION_COLUMNS
         with self._guard():
-            rows = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions {where} "
+            rows = self._db.execute(f"SELECT {columns} FROM sessions {where} "
                                     "ORDER BY started_at IS NULL, day, started_at, id", args).fetchall()
         return [_session(row) for row in rows]
 

@@ -123,8 +123,13 @@ def test_rebuild_twice_changes_nothing_and_a_missing_file_comes_back_later(sessi
     run(capsys, "checkin", "3", "--day", "2026-03-03")
     away = tmp_path / "unplugged.csv"
     sessions_copy[2].rename(away)  # on a drive not plugged in
+    with Library.open() as library:
+        journal_file = library.journal_path
+    with journal_file.open("a") as journal:
+        journal.write('{"v": 1, "op": "checkin", "day": "2026-03')  # a crash cut the last line short
     code, out, err = run(capsys, "library", "rebuild")
     assert code == 0 and "rebuilt: 2 sessions, 1 check-in" in out and "missing, left out" in err
+    assert "1 line(s) of the journal could not be read" in err
     code, out, _ = run(capsys, "library", "rebuild")
     assert "rebuilt: 2 sessions, 1 check-in" in out  # the check-in once, not twice
     away.rename(sessions_copy[2])

@@ -19,7 +19,7 @@ def add_parser(commands) -> None:
     add_library_option(p)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(p))
 
-    add = actions.add_parser("add", help="index session files (a folder: every session file in it)",
+    add = actions.add_parser("add", help="index session files (a folder: every session file in it and its subfolders)",
                              description="Index session CSV files: each is hashed (the same content twice is one "
                                          "session) and analysed now, as 'backmon analyze' would.")
     add.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",

@@ -19,7 +19,7 @@ def add_parser(commands) -> None:
     add_library_option(p)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(p))
 
-    add = actions.add_parser("add", help="index session files (a folder: every session file in it)",
+    add = actions.add_parser("add", help="index session files (a folder: every session file in it and its subfolders)",
                              description="Index session CSV files: each is hashed (the same content twice is one "
                                          "session) and analysed now, as 'backmon analyze' would.")
     add.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",
@@ -110,6 +110,8 @@ def run_add(args) -> int:
                 with progress_bar(printable(f"analysing {path.name}")):
                     result = library.add(path, settings=settings)
             except (BackmonError, ValueError) as err:
+                if len(files) == 1:
+                    raise BackmonError(f"{path}: not added ({err})") from None
                 failed += 1
                 print(printable(f"backmon: {path}: not added ({err})"), file=sys.stderr)
                 continue
@@ -137,7 +139,7 @@ def run_list(args) -> int:
 
     check_day_range(args)
     with Library.open(args.library) as library:
-        records = library.sessions(args.from_day, args.to_day)
+        records = library.sessions(args.from_day, args.to_day, brief=True)
         checkins = len(library.checkins(args.from_day, args.to_day))
     if not records:
         print("no sessions" + (" in those days" if args.from_day or args.to_day else " in the library yet: add them "

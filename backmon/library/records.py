@@ -38,7 +38,7 @@ class SessionRecord:
     started_at: datetime | None
     duration_s: float
     devices: dict[str, str]
-    analysis_json: str = field(repr=False, compare=False)
+    analysis_json: str | None = field(repr=False, compare=False)  # None: listed without it (brief)
     added_at: datetime | None = None
     worn_s: float | None = None
     minutes_over_30: float | None = None
@@ -47,6 +47,8 @@ class SessionRecord:
 
     @cached_property
     def analysis(self) -> dict:
+        if self.analysis_json is None:
+            raise LookupError(f"session {self.id} was listed without its analysis (Library.get has it)")
         return json.loads(self.analysis_json)
 
     @property

@@ -132,13 +132,21 @@ class Library:
         """Index the session file at ``path``: its sha256 and, unless given, its analysis (run now,
         with ``settings`` or the defaults). The same content again is a no-op (``added`` False);
         when the indexed file has gone from its old path and sits at this one, the path is updated
-        (``moved`` True). Raises BackmonError / ValueError for a file that is not a session."""
+        (``moved`` True). A file indexed before with other content (added while it was still being
+        recorded) is indexed anew under its id. Raises BackmonError / ValueError for a file that
+        is not a session."""
         where = Path(path).absolute()
+        if not stat.S_ISREG(os.stat(where).st_mode):  # never open a pipe or a device: it could block
+            raise LibraryError(f"{where}: not a regular file, so not a session to add")
         sha, size = sha256_of(where)
         existing = self._by_sha(sha)
         if existing is not None:
             return self._known(existing, where)
         data = analysis if analysis is not None else analyse(where, settings)
+        stale = self._by_path(where)
+        if stale is not None:  # indexed while it was still being written: this is its final content
+            self.remove(stale.id)
+            return AddResult(self._insert(indexed(where, sha, size, data), session_id=stale.id), added=True)
         return AddResult(self._insert(indexed(where, sha, size, data)), added=True)
 
     def _known(self, record: SessionRecord, where: Path) -> AddResult:
@@ -188,12 +196,21 @@ class Library:
             row = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE sha256 = ?", (sha,)).fetchone()
         return None if row is None else _session(row)
 
-    def sessions(self, from_day: date | None = None, to_day: date | None = None) -> list[SessionRecord]:
-        """Sessions by start (undated ones last, by id); with a day range, only sessions whose day
-        lies within it (both ends included; undated sessions then left out)."""
-        where, args = _day_range(from_day, to_day)
+    def _by_path(self, where: Path) -> SessionRecord | None:
         with self._guard():
-            rows = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions {where} "
+            row = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE path = ? ORDER BY id DESC",
+                                   (str(where),)).fetchone()
+        return None if row is None else _session(row)
+
+    def sessions(self, from_day: date | None = None, to_day: date | None = None, *,
+                 brief: bool = False) -> list[SessionRecord]:
+        """Sessions by start (undated ones last, by id); with a day range, only sessions whose day
+        lies within it (both ends included; undated sessions then left out). ``brief``: without
+        their analyses (``analysis`` then raises; the key figures are there), for listing fast."""
+        where, args = _day_range(from_day, to_day)
+        columns = _SESSION_COLUMNS.replace("analysis_json", "NULL") if brief else _SESSION_COLUMNS
+        with self._guard():
+            rows = self._db.execute(f"SELECT {columns} FROM sessions {where} "
                                     "ORDER BY started_at IS NULL, day, started_at, id", args).fetchall()
         return [_session(row) for row in rows]
 

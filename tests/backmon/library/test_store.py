@@ -77,6 +77,19 @@ def test_a_moved_file_keeps_its_session_and_id(sessions_copy, tmp_path):
         assert library.get(1).path == moved
 
 
+def test_a_file_indexed_while_still_recorded_is_indexed_anew_under_its_id(session_files, tmp_path):
+    growing = tmp_path / "today.csv"
+    text = session_files[0].read_text()
+    growing.write_text(text[: len(text) // 2].rsplit("\n", 1)[0] + "\n")  # half a recording so far
+    with Library.open() as library:
+        first = library.add(growing).record
+        with growing.open("a") as handle:
+            handle.write(text[len(growing.read_text()):])  # the rest arrives; the monitor closes it
+        final = library.add(growing)
+        assert final.added and final.record.id == first.id and final.record.sha256 == digest(growing)
+        assert final.record.duration_s > first.duration_s + 60 and len(library) == 1
+
+
 def test_remove_takes_the_session_out_and_leaves_the_file(session_files):
     before = digest(session_files[1])
     with Library.open() as library:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from processing.alerts import where_text
+from processing.exposure import GUPTA_NOTE, REBA_SCORES, exposure_minutes_text, variation_sentence
 from processing.guidance import NOT_MEDICAL_ADVICE, TOPIC_TITLES
-from processing.numbers import number
+from processing.numbers import duration_text, number
 from processing.report.formatting import TimeAxis
 from processing.result import AnalysisResult
 from processing.summary import zone_label
@@ -62,6 +63,25 @@ def _posture_lines(r: AnalysisResult) -> list[str]:
     return lines + (tilt if s.split_note else [])
 
 
+def _exposure_lines(r: AnalysisResult, axis: TimeAxis) -> list[str]:
+    """The figures ergonomists use (processing.exposure): REBA trunk scores, the longest bout beyond
+    60 deg, minutes beyond 30/60 deg in Gupta 2022's terms, posture variation."""
+    e, s = r.summary.exposure, r.summary
+    if e is None or e.reba_trunk.covered_s <= 0:
+        return []
+    reba = e.reba_trunk
+    shares = "   ".join(f"{k}: {number(100 * reba.share(k))} %" for k in REBA_SCORES)
+    bout = e.longest_over_60
+    longest = ("none" if bout.start_s is None else
+               f"{duration_text(bout.s)} (from {axis.label(bout.start_s, seconds=True)})")
+    return ["Exposure figures (ergonomics)",
+            f"  REBA trunk score (share of {_minutes(reba.covered_s)}): {shares}",
+            f"  longest bout beyond 60 deg: {longest}",
+            f"  {exposure_minutes_text(s.minutes_over_30, s.minutes_over_60)}",
+            f"  {GUPTA_NOTE}",
+            f"  Posture variation: {variation_sentence(e.variation)}"]
+
+
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
     axis = TimeAxis.for_result(r)  # local wall-clock times where the file says when it started
@@ -85,6 +105,7 @@ def render_summary(r: AnalysisResult) -> str:
     lines += ["Activity",
               f"  moving {_minutes(s.moving_s)}, still {_minutes(s.still_s)}, breaks (still and upright for "
               f"{r.settings.activity.break_min_s / 60:g} min or more): {len(s.breaks)}"]
+    lines += _exposure_lines(r, axis)
     lines += ["", f"Alerts ({len(r.alerts)})" if r.alerts else "Alerts: none"]
     for a in r.alerts:
         end = "still going at the end" if a.end_s is None else f"until {axis.label(a.end_s, seconds=True)}"

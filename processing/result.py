@@ -114,6 +114,7 @@ def _summary_json(s: Summary) -> dict:
     out["flexion_zones"] = [dataclasses.asdict(z) for z in s.flexion_zones]
     out["twist_events"] = len(s.twist_events)
     out["left_right"] = dataclasses.asdict(s.left_right)
+    out["exposure"] = None if s.exposure is None else s.exposure.to_json()
     return out
 
 

@@ -216,6 +216,17 @@ class AlertSettings(Checked, section="alerts"):
 
 
 @dataclass(frozen=True)
+class ExposureSettings(Checked, section="exposure"):
+    """The exposure figures ergonomists use (processing/exposure.py)."""
+
+    # REBA's trunk score 1 is "upright" (Hignett and McAtamney 2000), a single angle; measured
+    # angles sway by a few degrees and trunk IMUs read 4-7 deg RMS off optical truth in the field
+    # (Schall 2016, REFERENCES.md), so within 5 deg of the calibrated upright counts as upright
+    # (this project's choice).
+    reba_upright_deg: float = within(5.0, ge=0, lt=20)
+
+
+@dataclass(frozen=True)
 class ClockSettings(Checked, section="clock"):
     """Offset and drift between the two sensors' clocks, found from shared turning."""
 
@@ -244,6 +255,7 @@ class Settings:
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     clock: ClockSettings = field(default_factory=ClockSettings)
+    exposure: ExposureSettings = field(default_factory=ExposureSettings)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -14,6 +14,7 @@ import numpy as np
 from processing.alerts import Alert, AlertKind
 from processing.comparison import LeftRight, compare_sides
 from processing.episodes import count_episodes
+from processing.exposure import Exposure, during, exposure
 from processing.frame_table import FrameTable
 from processing.numbers import duration_text, number
 from processing.rest import Break
@@ -82,6 +83,7 @@ class Summary:
     tilt_zones_s: dict[str, float]  # the trunk's tilt from upright: "0-20", "20-60", ">60"
     split_note: str | None  # what was not checked, when the forward direction was unknown for a while
     verdict: str = ""  # the session in one line, first in the summary and the report (verdict())
+    exposure: Exposure | None = None  # REBA trunk scores, longest bout beyond 60 deg, posture variation
 
 
 def _seconds(mask: np.ndarray, frame_s: float) -> float:
@@ -125,6 +127,8 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         split_known_s=_seconds(valid & t.split_known, frame_s),
         tilt_zones_s={name: _seconds(mask, frame_s) for name, mask in _tilt_zones(t.trunk_tilt_deg).items()},
         split_note=_split_note(_seconds(valid & ~t.split_known, frame_s), worn_s),
+        exposure=exposure(t.time_s, f, lat, frame_s=frame_s, upright_deg=settings.exposure.reba_upright_deg,
+                          lean_deg=a.lateral_deg, twisting=during(t.time_s, [(e.start_s, e.end_s) for e in twists])),
     )
 
 

@@ -31,6 +31,16 @@ def utc_machine(monkeypatch):
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def own_library(monkeypatch, tmp_path_factory) -> Path:
+    """Every test gets its own session library in a temporary folder (DESIGN.md): no test reads or
+    writes the real one in the user's data folder, and commands that add sessions (monitor,
+    import, analyze --add) never share one between tests. Subprocesses inherit it."""
+    path = tmp_path_factory.mktemp("library") / "library.sqlite3"
+    monkeypatch.setenv("BACKMON_LIBRARY", str(path))
+    return path
+
+
 @pytest.fixture
 def real_data() -> Path:
     """Real recordings by others (shared/data/real); tests using them skip where absent."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from backmon.args import add_analysis_options
+from backmon.args import add_analysis_options, add_library_option
 from backmon.progress import progress_bar
 
 
@@ -22,6 +22,10 @@ def add_parser(commands) -> None:
                    help="refuse a file the reader had to fix (rows skipped, rows sorted, a spreadsheet's "
                         "format converted): its warnings become an error, exit status 2")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
+    p.add_argument("--add", action="store_true",
+                   help="also add the session, with this analysis, to your session library ('backmon library')")
+    p.add_argument("--no-library", action="store_true", help="do not add the session (overrides --add)")
+    add_library_option(p)
     p.set_defaults(run=run)
 
 
@@ -51,6 +55,10 @@ def run(args) -> int:
         print(printable(render_summary(result), keep="\n"))
     for warning in result.warnings:
         print(printable(f"backmon: warning: {args.session}: {warning}"), file=sys.stderr)
+    if args.add and not args.no_library:
+        from backmon.library.adding import add_after
+
+        add_after(args.session, library=args.library, analysis=result.to_json_dict(), quiet=args.quiet)
     return 0
 
 

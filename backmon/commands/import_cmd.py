@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from backmon.args import add_no_library_option
+
 # sensors.importers.IMPORTERS, named here so that the CLI starts without loading the importers
 # (pandas); tests/sensors/importers/test_importers.py checks the two agree.
 TOOLS = ("metabase", "phyphox", "sensorlogger", "witmotion")
@@ -27,6 +29,7 @@ def add_parser(commands) -> None:
     p.add_argument("--right-device", metavar="NAME",
                    help="witmotion: the right sensor's name (or part of it) in a file with several")
     p.add_argument("-o", "--out", required=True, metavar="SESSION.csv", help="session CSV to write")
+    add_no_library_option(p, "the session written")
     p.set_defaults(run=run)
 
 
@@ -51,4 +54,8 @@ def run(args) -> int:
     sides = [f"{side} {len(s)} samples" for side, s in (("left", imported.left),
                                                         ("right", imported.right)) if s is not None]
     print(f"wrote {args.out} ({', '.join(sides)}; {imported.metadata['time_alignment']})")
+    if not args.no_library:
+        from backmon.library.adding import add_after
+
+        add_after(args.out, library=args.library)
     return 0

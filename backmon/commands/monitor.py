@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from backmon.args import add_no_library_option
+
 DEFAULT_SCENARIO = "normal_work"
 
 
@@ -41,6 +43,7 @@ def add_parser(commands) -> None:
                         "direction from how you move (overall tilt only until a forward bend shows the direction)")
     p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
     p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
+    add_no_library_option(p, "the recording (--record)")
     # For tests: virtual sensors and the monitor's clock run this many times faster than real time.
     p.add_argument("--time-scale", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
@@ -62,7 +65,22 @@ def run(args) -> int:
     if not args.simulate and not (args.left and args.right):
         raise UsageError("give both --left and --right (a name, name prefix or address each; 'backmon scan' "
                          "lists them), or try --simulate")
-    return asyncio.run(_monitor(args))
+    status = asyncio.run(_monitor(args))
+    if status == 0 and args.record and not args.no_library:
+        _add_to_library(args)
+    return status
+
+
+def _add_to_library(args) -> None:
+    """The recording, closed by now (its hash is final), into the library: analysed again from
+    the file, as 'library rebuild' would."""
+    import os
+
+    from backmon.library.adding import add_after
+    from processing import load_settings
+
+    if os.path.isfile(args.record):
+        add_after(args.record, library=args.library, settings=load_settings(args.config))
 
 
 def _check_writable(path: str) -> None:

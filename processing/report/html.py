@@ -111,6 +111,7 @@ def report_context(result: AnalysisResult, figures: dict[str, Figure], *, marks:
         "figures": [FigureView(name, *FIGURE_TEXT[name], svg_data_uri(figures[name]))
                     for name in FIGURE_NAMES if name in figures],
         "groups": views.topic_groups(data, axis),
+        "exposure": views.exposure_view(data, axis),
         "alert_count": len(data["alerts"]),
         "marks": [MarkView(axis.label(m.time_s, seconds=True), m.time_s, m.text) for m in marks],
         "calibration": data["calibration"],

@@ -10,6 +10,7 @@ stays a negative number, only text is ever changed.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 import os
@@ -39,7 +40,18 @@ def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable[Seq
     """Write ``header`` and ``rows`` (every cell through ``safe_cell``) as UTF-8 CSV, whole and
     owner-only, never over one of ``inputs`` or a recording (sensors.outputs)."""
     with write_whole(path, newline="", inputs=inputs) as handle:
-        writer = csv.writer(handle)
-        writer.writerow([safe_cell(h) for h in header])
-        for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
+        write_rows(handle, header, rows)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """The same CSV as text (for a member of a zip file)."""
+    buffer = io.StringIO(newline="")
+    write_rows(buffer, header, rows)
+    return buffer.getvalue()
+
+
+def write_rows(handle, header: Sequence[str], rows: Iterable[Sequence]) -> None:
+    writer = csv.writer(handle)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])

@@ -67,9 +67,25 @@ def exposure_figure(trends: Trends) -> Figure:
         ax.bar(x + (i - 1) * 0.27, _values(days, name), width=0.27, color=colour, edgecolor="#555555", lw=0.4,
                label=label)
     ax.set_ylabel("minutes per day")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if trends.ratings:  # the wearer's check-ins beside the exposure, on their own 0-10 scale
+        handles, labels = _ratings(ax, x, days, handles, labels)
+        fig.subplots_adjust(right=0.93)
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(labels), frameon=False)
     _day_axis(ax, days)
     return fig
+
+
+def _ratings(ax, x, days, handles: list, labels: list) -> tuple[list, list]:
+    right = ax.twinx()
+    right.set_ylim(0, 10.5)
+    right.set_ylabel("check-in (0-10)")
+    for kind, marker, colour in (("pain", "o", "#222222"), ("fatigue", "s", "#7a5195")):
+        values = np.array([np.nan if d.rating(kind) is None else d.rating(kind) for d in days], dtype=float)
+        if np.isfinite(values).any():
+            (line,) = right.plot(x, values, marker=marker, color=colour, lw=1.0, ls=":", ms=5)
+            handles, labels = [*handles, line], [*labels, kind]
+    return handles, labels
 
 
 def _band(ax, base: Baseline | None, colour: str, label: str) -> list:

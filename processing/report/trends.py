@@ -5,6 +5,10 @@ Each session enters as its analysis JSON (``AnalysisResult.to_json_dict``, or a 
 ``backmon analyze --json``), becomes a ``SessionRow``, and sessions of the same calendar day
 (``started_at``) are added up into a ``DayRow``. Sessions without a date stand on their own.
 
+The wearer's check-ins (0-10 pain or fatigue ratings kept in the session library) enter as
+``DayRating`` values and sit beside the day's exposure (``DayRow.pain``, ``DayRow.fatigue``; the
+latest rating of a day counts); ``rated_days`` gives the days that have both, for an association.
+
 No validated threshold exists for the difference between two paraspinal sensors (README), so
 besides the fixed asymmetry limit each person gets their own baseline: the median of their days,
 with a band of two robust standard deviations (1.4826 x the median absolute deviation, at
@@ -15,8 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +82,11 @@ class SessionRow:
     lr_alert_sides: tuple[str, ...]
     calibration_quality: float | None  # the worse side's
     flexion_zones: tuple[tuple[float | None, float | None, float], ...] = ()  # (from_deg, to_deg, s), /1 and /2
+    # Exposure figures (summary.exposure; absent from older analyses): seconds per REBA trunk score
+    # 1-5 over reba_covered_s, and the longest continuous bout beyond 60 deg.
+    reba_s: tuple[float, ...] | None = None
+    reba_covered_s: float = 0.0
+    longest_over_60_s: float | None = None
 
     @property
     def alerts(self) -> int:
@@ -124,7 +135,7 @@ def lr_finding_side(row: SessionRow, settings: TrendSettings) -> Side | None:
 def session_row(data: dict, *, source: str) -> SessionRow:
     """A session's figures from its analysis JSON."""
     s, lr, meta = data["summary"], data["summary"]["left_right"], data.get("metadata", {})
-    started = _started_at(data)
+    started = analysis_started_at(data)
     qualities = [c["quality"] for c in data["calibration"]["sides"].values() if c.get("quality") is not None]
     return SessionRow(
         source=source, started_at=started,
@@ -138,10 +149,21 @@ def session_row(data: dict, *, source: str) -> SessionRow:
         lateral_diff_mean_deg=lr["lateral_diff_mean_deg"], diff_over_limit_s=lr["diff_over_5_s"],
         compared_s=lr["compared_s"], asymmetry_deg=data["settings"]["alerts"]["asymmetry_deg"],
         lr_alert_sides=tuple(a["side"] for a in data["alerts"] if a["kind"] == AlertKind.LR_ASYMMETRY),
-        calibration_quality=min(qualities) if qualities else None, flexion_zones=flexion_zones(s))
+        calibration_quality=min(qualities) if qualities else None, flexion_zones=flexion_zones(s),
+        **_exposure_fields(s.get("exposure")))
 
 
-def _started_at(data: dict) -> datetime | None:
+def _exposure_fields(e: dict | None) -> dict:
+    """SessionRow's exposure fields from summary.exposure (empty for an analysis without it)."""
+    if not e:
+        return {}
+    return {"reba_s": tuple(x["s"] for x in e["reba_trunk"]["scores"]),
+            "reba_covered_s": e["reba_trunk"]["covered_s"], "longest_over_60_s": e["longest_over_60"]["s"]}
+
+
+def analysis_started_at(data: dict) -> datetime | None:
+    """When a session began, from its analysis JSON: ``started_at`` metadata, else the first
+    sample of an epoch time axis; None when neither says."""
     started = parse_started_at(data.get("metadata", {}).get("started_at"))
     if started is None and data.get("time_base") == TimeBase.EPOCH:
         firsts = [side["first_s"] for side in data["sides"].values() if side.get("first_s") is not None]
@@ -185,6 +207,20 @@ class DayRow:
     flexion_diff_mean_deg: float | None  # weighted by the time both sides were compared
     lateral_diff_mean_deg: float | None
     lr_findings: int  # sessions of the day with a left/right finding
+    pain: int | None = None  # the wearer's check-in for the day (0-10), the latest given
+    fatigue: int | None = None
+    reba_s: tuple[float, ...] | None = None  # seconds per REBA trunk score 1-5, the day's sessions added up
+    reba_covered_s: float = 0.0
+    longest_over_60_s: float | None = None  # the day's longest bout beyond 60 deg
+
+    def rating(self, kind: str) -> int | None:
+        return {"pain": self.pain, "fatigue": self.fatigue}[kind]
+
+    def reba_share(self, score: int) -> float | None:
+        """Share of the day's covered time at REBA trunk score ``score`` (0..1)."""
+        if self.reba_s is None or self.reba_covered_s <= 0:
+            return None
+        return self.reba_s[score - 1] / self.reba_covered_s
 
     def per_hour(self, count: float) -> float | None:
         return None if self.worn_s < RATE_MIN_WORN_S else count / (self.worn_s / 3600)
@@ -223,7 +259,43 @@ def _day(day: str, group: list[SessionRow], settings: TrendSettings) -> DayRow:
                   bends=sum(r.bends_over_45 for r in group),
                   flexion_diff_mean_deg=weighted("flexion_diff_mean_deg"),
                   lateral_diff_mean_deg=weighted("lateral_diff_mean_deg"),
-                  lr_findings=sum(1 for r in group if lr_finding_side(r, settings)))
+                  lr_findings=sum(1 for r in group if lr_finding_side(r, settings)),
+                  **_day_exposure([r for r in group if r.reba_s is not None]))
+
+
+def _day_exposure(group: list[SessionRow]) -> dict:
+    if not group:
+        return {}
+    return {"reba_s": tuple(float(sum(x)) for x in zip(*(r.reba_s for r in group))),
+            "reba_covered_s": sum(r.reba_covered_s for r in group),
+            "longest_over_60_s": max(r.longest_over_60_s or 0.0 for r in group)}
+
+
+RATING_KINDS = ("pain", "fatigue")
+
+
+@dataclass(frozen=True)
+class DayRating:
+    """A check-in: the wearer's own 0-10 rating of a day (backmon checkin)."""
+
+    day: str  # ISO date
+    kind: str  # one of RATING_KINDS
+    rating: int
+    time: str = ""  # when it was given (ISO 8601); of several for a day and kind, the latest counts
+
+
+def with_ratings(days: list[DayRow], ratings: Sequence[DayRating]) -> list[DayRow]:
+    """``days`` with each day's latest pain and fatigue rating filled in."""
+    latest: dict[tuple[str, str], int] = {}
+    for r in sorted(ratings, key=lambda r: r.time):
+        latest[(r.day, r.kind)] = r.rating
+    return [replace(d, pain=latest.get((d.day, "pain")), fatigue=latest.get((d.day, "fatigue"))) for d in days]
+
+
+def rated_days(trends: Trends, kind: str = "pain") -> list[DayRow]:
+    """The days with both exposure (a session) and a ``kind`` rating, in order: the per-day
+    table an association between exposure and the wearer's ratings is computed from."""
+    return [d for d in trends.days if d.rating(kind) is not None]
 
 
 @dataclass(frozen=True)
@@ -290,17 +362,29 @@ class Trends:
     finding: PersistentFinding | None
     asymmetry_deg: float
     settings: TrendSettings
+    ratings: tuple[DayRating, ...] = ()  # every check-in given, also for days without a session
+
+    @cached_property
+    def day_by_name(self) -> dict[str, DayRow]:
+        return {d.day: d for d in self.days}
+
+    @property
+    def ratings_without_session(self) -> int:
+        """Days with a check-in but no session (no exposure to set beside it)."""
+        return len({r.day for r in self.ratings} - {d.day for d in self.days})
 
 
-def build_trends(rows: list[SessionRow], settings: TrendSettings | None = None) -> Trends:
-    """Sessions sorted by start (undated ones last, by name), days, baselines and the flag."""
+def build_trends(rows: list[SessionRow], settings: TrendSettings | None = None, *,
+                 ratings: Sequence[DayRating] = ()) -> Trends:
+    """Sessions sorted by start (undated ones last, by name), days (with the day's check-ins),
+    baselines and the flag."""
     settings = settings or TrendSettings()
     ordered = sorted(rows, key=lambda r: (r.started_at is None,
                                           r.started_at.timestamp() if r.started_at else 0.0, r.source))
-    days = day_rows(ordered, settings)
+    days = with_ratings(day_rows(ordered, settings), ratings)
     return Trends(
         sessions=tuple(ordered), days=tuple(days),
         lateral_baseline=baseline([d.lateral_diff_mean_deg for d in days], settings),
         flexion_baseline=baseline([d.flexion_diff_mean_deg for d in days], settings),
         finding=persistent_lr_finding(ordered, settings),
-        asymmetry_deg=ordered[0].asymmetry_deg if ordered else 5.0, settings=settings)
+        asymmetry_deg=ordered[0].asymmetry_deg if ordered else 5.0, settings=settings, ratings=tuple(ratings))

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processing.alerts import AlertKind
+from processing.exposure import GUPTA_NOTE, REBA_SCORES, exposure_minutes_text
 from processing.guidance import NOT_MEDICAL_ADVICE
 from processing.numbers import duration_text, number
+from processing.report.checkin_trend import association_texts
 from processing.report.formatting import local_time, number_text
 from processing.report.html import FigureView, backmon_version, environment, write_figures
 from processing.report.plot_style import svg_data_uri
@@ -37,12 +39,14 @@ CSV_HEADER = ("source", "started_at", "day", "subject", "note", "duration_min", 
               "minutes_over_60", "lateral_over_10_min", "bends_over_45", "bends_per_hour", "moving_min", "breaks",
               "breaks_per_hour", "alerts", "alerts_per_hour", *(f"alerts_{k}" for k in AlertKind), "lr_available",
               "lr_flexion_diff_mean_deg", "lr_lateral_diff_mean_deg", "lr_over_limit_pct", "lr_finding_side",
-              "calibration_quality")
+              "calibration_quality", "day_pain_rating", "day_fatigue_rating", *(f"reba_{k}_min" for k in REBA_SCORES),
+              "reba_covered_min", "longest_over_60_s")
 
 
 def csv_row(row: SessionRow, trends: Trends) -> list:
     """One session's spreadsheet row (numbers as numbers, rounded; text as it came)."""
     share = row.lr_share
+    day = trends.day_by_name.get(row.day)
     return [row.source, row.started_at.isoformat() if row.started_at else None, row.day, row.subject, row.note,
             rounded(row.duration_s / 60), rounded(row.worn_s / 60), rounded(row.minutes_over_30),
             rounded(row.minutes_over_60), rounded(row.lateral_over_10_s / 60), row.bends_over_45,
@@ -50,7 +54,10 @@ def csv_row(row: SessionRow, trends: Trends) -> list:
             rounded(row.per_hour(row.breaks)), row.alerts, rounded(row.per_hour(row.alerts)),
             *(row.alerts_by_kind[k] for k in AlertKind), row.lr_available, rounded(row.flexion_diff_mean_deg),
             rounded(row.lateral_diff_mean_deg), None if share is None else rounded(100 * share, 1),
-            lr_finding_side(row, trends.settings), rounded(row.calibration_quality)]
+            lr_finding_side(row, trends.settings), rounded(row.calibration_quality),
+            day.pain if day else None, day.fatigue if day else None,
+            *([None] * len(REBA_SCORES) if row.reba_s is None else [rounded(x / 60) for x in row.reba_s]),
+            None if row.reba_s is None else rounded(row.reba_covered_s / 60), rounded(row.longest_over_60_s, 1)]
 
 
 def write_trends_csv(trends: Trends, path: str | os.PathLike, *, inputs=()) -> None:
@@ -80,7 +87,26 @@ def _day_view(d, trends: Trends) -> dict:
             "breaks_per_hour": number_text(d.breaks_per_hour, 2), "bends": d.bends,
             "flexion_diff": number_text(d.flexion_diff_mean_deg, 1),
             "lateral_diff": number_text(d.lateral_diff_mean_deg, 1),
-            "outside": outside, "lr_findings": d.lr_findings}
+            "outside": outside, "lr_findings": d.lr_findings,
+            "pain": "" if d.pain is None else d.pain, "fatigue": "" if d.fatigue is None else d.fatigue}
+
+
+def _exposure_day_view(d) -> dict:
+    return {"day": d.day, "over_30": number_text(d.minutes_over_30, 1),
+            "blocks_30": number_text(d.minutes_over_30 / 5, 1), "over_60": number_text(d.minutes_over_60, 1),
+            "reba": [number_text(None if d.reba_share(k) is None else 100 * d.reba_share(k), 0) for k in REBA_SCORES],
+            "longest": duration_text(d.longest_over_60_s) if d.reba_s is not None else "—"}
+
+
+def exposure_summary(trends: Trends) -> str | None:
+    """The dated days' mean minutes beyond 30 and 60 deg in Gupta 2022's 5-minute steps."""
+    dated = [d for d in trends.days if any(r.day == d.day and r.started_at for r in trends.sessions)]
+    if not dated:
+        return None
+    n = len(dated)
+    per = f"a day on average over {n} day{'s' if n != 1 else ''}"
+    return exposure_minutes_text(sum(d.minutes_over_30 for d in dated) / n, sum(d.minutes_over_60 for d in dated) / n,
+                                 per=per)
 
 
 def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skipped]) -> dict:
@@ -95,10 +121,14 @@ def trends_context(trends: Trends, *, csv_name: str | None, skipped: list[Skippe
         "title": "Back posture trends" + (f": {', '.join(subjects)}" if subjects else ""),
         "subjects": subjects, "finding": trends.finding, "asymmetry_deg": trends.asymmetry_deg,
         "days": [_day_view(d, trends) for d in trends.days], "sessions": sessions,
+        "exposure_days": [_exposure_day_view(d) for d in trends.days], "exposure_summary": exposure_summary(trends),
+        "gupta": GUPTA_NOTE,
         "figures": [FigureView(n, *TREND_FIGURE_TEXT[n], svg_data_uri(figures[n])) for n in TREND_FIGURE_NAMES],
         "baselines": [_baseline_text(trends.lateral_baseline, "Sideways tilt"),
                       _baseline_text(trends.flexion_baseline, "Forward tilt")],
         "csv_name": csv_name, "skipped": skipped, "settings": trends.settings,
+        "ratings": bool(trends.ratings), "ratings_without_session": trends.ratings_without_session,
+        "associations": association_texts(trends.days),
         "note": NOT_MEDICAL_ADVICE, "version": backmon_version(), "_figures": figures,
     }
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from processing.alerts import AlertKind, kind_title, where_text
+from processing.exposure import (
+    EVA_BANDS_DEG,
+    EVA_BOUTS_S,
+    GUPTA_NOTE,
+    REBA_MEANING,
+    band_label,
+    bout_label,
+    exposure_minutes_text,
+)
 from processing.guidance import TOPIC_TITLES, TOPICS
 from processing.numbers import duration_text
 from processing.report.formatting import TimeAxis, minutes_text, number_text
@@ -248,3 +257,53 @@ NOTE_KEYS = ("note", "notes")
 def first_key(metadata: dict, keys: tuple[str, ...]) -> str:
     """The first of ``keys`` present in ``metadata`` (its value), or ``""``."""
     return next((metadata[k] for k in keys if metadata.get(k)), "")
+
+
+@dataclass(frozen=True)
+class RebaRow:
+    score: int
+    meaning: str
+    minutes: str
+    share: str
+    key: str  # JSON path of its seconds
+    value: float
+
+
+@dataclass(frozen=True)
+class ExposureView:
+    """The exposure figures section: REBA trunk scores, the longest bout beyond 60 deg, minutes in
+    Gupta 2022's terms, and the posture-variation matrix (rows: angle bands; columns: bout lengths)."""
+
+    covered: str
+    reba: tuple[RebaRow, ...]
+    twist_counted: bool
+    upright_deg: float
+    lean_deg: float
+    longest: str
+    longest_s: float
+    minutes: str
+    gupta: str
+    bout_labels: tuple[str, ...]
+    variation: tuple[tuple[str, tuple[str, ...]], ...]  # (band label, minutes per bout class)
+
+
+def exposure_view(data: dict, axis: TimeAxis) -> ExposureView | None:
+    """The section's words and numbers from the analysis JSON; None when the session has none
+    (an older analysis, or the forward direction never known)."""
+    e = data["summary"].get("exposure")
+    if not e or not e["reba_trunk"]["covered_s"]:
+        return None
+    r, bout = e["reba_trunk"], e["longest_over_60"]
+    reba = tuple(RebaRow(x["score"], REBA_MEANING[x["score"]], minutes_text(x["s"]),
+                         number_text(None if x["share"] is None else 100 * x["share"], 0, "%"),
+                         f"summary/exposure/reba_trunk/scores/{i}/s", x["s"]) for i, x in enumerate(r["scores"]))
+    longest = ("never beyond 60 deg" if bout["start_s"] is None else
+               f"{duration_text(bout['s'])}, from {axis.label(bout['start_s'], seconds=True)}")
+    s = data["summary"]
+    return ExposureView(
+        covered=minutes_text(r["covered_s"]), reba=reba, twist_counted=r["twist_counted"],
+        upright_deg=r["upright_deg"], lean_deg=r["lean_deg"], longest=longest, longest_s=bout["s"],
+        minutes=exposure_minutes_text(s["minutes_over_30"], s["minutes_over_60"]), gupta=GUPTA_NOTE,
+        bout_labels=tuple(bout_label(b) for b in EVA_BOUTS_S),
+        variation=tuple((band_label(band), tuple(minutes_text(x) for x in row))
+                        for band, row in zip(EVA_BANDS_DEG, e["variation"]["s"])))

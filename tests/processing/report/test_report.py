@@ -128,6 +128,22 @@ def test_summary_numbers_equal_the_analysis_json(made):
     assert json.loads(embedded.group(1)) == data
 
 
+def test_exposure_section_shows_the_json_figures(made):
+    data, page = made["json"], parse(made["html"])
+    shown = {a["data-json"]: a for _, a in page.elements if "data-json" in a}
+    e = data["summary"]["exposure"]
+    for i, score in enumerate(e["reba_trunk"]["scores"]):
+        assert json.loads(shown[f"summary/exposure/reba_trunk/scores/{i}/s"]["data-value"]) == score["s"]
+    assert json.loads(shown["summary/exposure/longest_over_60/s"]["data-value"]) == e["longest_over_60"]["s"]
+    # The held 70 deg bend (15 s scripted) is the session's longest bout beyond 60 deg.
+    assert 12 <= e["longest_over_60"]["s"] <= 17
+    text = made["html"]
+    assert 'id="exposure"' in text and "Hignett and McAtamney 2000" in text and "Gupta et al. 2022" in text
+    assert "not a forecast or a diagnosis" in text and "Mathiassen and Winkel 1991" in text
+    # The 200 s held at 35 deg is one bout of 1-4 min in the 30-60 deg band.
+    assert e["variation"]["s"][2][2] >= 190
+
+
 def test_every_alert_is_listed_under_each_of_its_guidance_topics(made):
     articles = parse(made["html"]).articles
     for number, alert in enumerate(made["json"]["alerts"], start=1):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -177,3 +178,61 @@ def test_trends_reads_the_zones_of_v1_and_v2():
     v2 = {"flexion_zones": [{"from_deg": None, "to_deg": -10.0, "s": 0.0},
                             {"from_deg": -10.0, "to_deg": 20.0, "s": 5.0}]}
     assert flexion_zones(v2) == ((None, -10.0, 0.0), (-10.0, 20.0, 5.0))
+
+
+def test_exposure_per_day_adds_sessions_up(analyses):
+    """Day 1 has two sessions: REBA seconds add up, the longest bout is the longer of the two."""
+    rows = [session_row(dated(analyses["normal"], 1), source="a.json"),
+            session_row(dated(analyses["tilt"], 1, hour=14), source="b.json"),
+            session_row(dated(analyses["normal"], 2), source="c.json")]
+    trends = build_trends(rows)
+    day1, day2 = trends.days
+    normal, tilt = analyses["normal"]["summary"]["exposure"], analyses["tilt"]["summary"]["exposure"]
+    expected = [a["s"] + b["s"] for a, b in zip(normal["reba_trunk"]["scores"], tilt["reba_trunk"]["scores"])]
+    assert day1.reba_s == pytest.approx(expected)
+    assert day1.reba_covered_s == pytest.approx(normal["reba_trunk"]["covered_s"] + tilt["reba_trunk"]["covered_s"])
+    assert sum(day1.reba_share(k) for k in range(1, 6)) == pytest.approx(1.0)
+    assert day1.longest_over_60_s == max(normal["longest_over_60"]["s"], tilt["longest_over_60"]["s"])
+    assert day2.reba_s == pytest.approx([x["s"] for x in normal["reba_trunk"]["scores"]])
+    # An analysis without exposure figures (before issue 15) still reads; its day has none.
+    old = dated(analyses["normal"], 3)
+    del old["summary"]["exposure"]
+    assert build_trends([session_row(old, source="old.json")]).days[0].reba_s is None
+
+
+def test_trends_page_and_csv_show_exposure(trends_dir):
+    page = (trends_dir / "trends.html").read_text(encoding="utf-8")
+    assert 'id="exposure"' in page and "Exposure figures per day" in page
+    assert "a day on average over 5 days" in page and "not a forecast or a diagnosis" in page
+    with open(trends_dir / "trends.csv", newline="", encoding="utf-8") as handle:
+        rows = [dict(zip(CSV_HEADER, r)) for r in list(csv.reader(handle))[1:]]
+    for r in rows:
+        reba = sum(float(r[f"reba_{k}_min"]) for k in range(1, 6))
+        assert reba == pytest.approx(float(r["reba_covered_min"]), abs=0.03)
+        assert float(r["longest_over_60_s"]) >= 0
+
+
+def test_checkin_association_from_ten_days_with_both(analyses, tmp_path):
+    """12 days whose pain rating was planted to rise with the minutes bent beyond 30 deg: the page
+    shows Spearman's rho with its interval and n, as an association within the person's own days."""
+    from processing.report.trends import DayRating
+    from processing.report.trends_page import write_trends
+
+    minutes = [3.0, 12.0, 7.5, 20.0, 1.0, 15.0, 9.0, 25.0, 5.0, 18.0, 11.0, 2.0]
+    pain = [1, 4, 2, 6, 0, 5, 3, 8, 2, 5, 4, 1]
+    rows, ratings = [], []
+    for n, (m, p) in enumerate(zip(minutes, pain), start=1):
+        data = dated(analyses["normal"], n)
+        data["summary"]["minutes_over_30"] = m
+        rows.append(session_row(data, source=f"day{n}.json"))
+        ratings.append(DayRating(f"2026-03-{n:02d}", "pain", p, f"2026-03-{n:02d}T18:00:00+00:00"))
+    page = tmp_path / "trends.html"
+    write_trends(build_trends(rows, ratings=ratings), page)
+    text = page.read_text(encoding="utf-8")
+    assert "on your days with more minutes bent beyond 30 deg, your pain rating tended to be higher" in text
+    assert "n = 12 days" in text and "not proof that one causes the other" in text
+    rho = float(re.search(r"Spearman&#39;s rho \+([0-9.]+), 95 % interval \+([0-9.]+)", text).group(1))
+    assert rho == pytest.approx(0.99, abs=0.005)  # scipy.stats.spearmanr: 0.993
+    # Nine days: not yet.
+    write_trends(build_trends(rows[:9], ratings=ratings[:9]), page)
+    assert "9 days with both so far; an association is shown from 10" in page.read_text(encoding="utf-8")

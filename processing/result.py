@@ -114,6 +114,8 @@ def _summary_json(s: Summary) -> dict:
     out["flexion_zones"] = [dataclasses.asdict(z) for z in s.flexion_zones]
     out["twist_events"] = len(s.twist_events)
     out["left_right"] = dataclasses.asdict(s.left_right)
+    out["corrections"] = {**dataclasses.asdict(s.corrections), "sentence": s.corrections.sentence}
+    out["tomorrow"] = [a.to_json() for a in s.tomorrow]
     return out
 
 

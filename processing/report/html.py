@@ -112,6 +112,7 @@ def report_context(result: AnalysisResult, figures: dict[str, Figure], *, marks:
                     for name in FIGURE_NAMES if name in figures],
         "groups": views.topic_groups(data, axis),
         "alert_count": len(data["alerts"]),
+        "tomorrow": views.tomorrow_actions(data),
         "marks": [MarkView(axis.label(m.time_s, seconds=True), m.time_s, m.text) for m in marks],
         "calibration": data["calibration"],
         "calibration_rows": views.calibration_rows(data, axis),

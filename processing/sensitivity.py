@@ -5,15 +5,24 @@ keep let them set the delay and sensitivity (REFERENCES.md, "What users of postu
 ask for": UpRight). A preset replaces a few ``[alerts]`` settings; a ``--config`` file still
 overrides any of them. The table (README, "Sensitivity presets"):
 
-| setting | gentle | standard | strict | why |
-|---|---|---|---|---|
-| holding_time_at_low_s / slope | 240 / 4.5 | 240 / 4.5 | 60 / 0 | ISO 11226's maximum holding times are never relaxed; strict calls any hold over 1 min static (RULA/REBA, McAtamney & Corlett 1993) |
-| severe_hold_s | 4 | 4 | 4 | EN 1005-4's 4 s static rule: a deep bend held is the worst exposure, never relaxed |
-| lateral_hold_s | 120 | 60 | 30 | ISO 11226 / EN 1005-4: beyond 10 deg held is not recommended; RULA/REBA: static after 1 min |
-| asymmetry_deg / asymmetry_hold_s | 8 / 300 | 5 / 120 | 5 / 60 | no validated threshold for two paraspinal sensors (REFERENCES.md): gentle asks for more, longer |
-| no_rest_s | 3600 | 3600 | 3000 | HSE: a break after 50-60 min of work (strict: 50) |
-| static_s | 1800 | 1800 | 1200 | Cornell: change posture every 20-30 min (strict: 20) |
-| cooldown_s | 900 | 300 | 120 | no nagging: the same kind waits its condition's end plus this |
+| setting | gentle | standard | strict |
+|---|---|---|---|
+| holding_time_at_low_s / _slope_s_per_deg | 240 / 4.5 | 240 / 4.5 | 60 / 0 |
+| severe_hold_s | 4 | 4 | 4 |
+| lateral_hold_s | 120 | 60 | 30 |
+| asymmetry_deg / asymmetry_hold_s | 8 / 300 | 5 / 120 | 5 / 60 |
+| no_rest_s | 3600 | 3600 | 3000 |
+| static_s | 1800 | 1800 | 1200 |
+| cooldown_s | 900 | 300 | 120 |
+
+Why: ISO 11226's maximum holding times for 20-60 deg are never relaxed (gentle keeps them);
+strict calls any hold over 1 min static, as RULA and REBA do (McAtamney & Corlett 1993,
+Hignett & McAtamney 2000). EN 1005-4's 4 s rule for a deep bend is kept by all: it is the
+worst exposure. A lean beyond 10 deg held is not recommended (ISO 11226 / EN 1005-4): gentle
+waits 2 min, strict 30 s. No validated threshold exists for two paraspinal sensors
+(REFERENCES.md), so gentle asks for a larger difference held longer. HSE: a break after 50-60
+min of work (strict: 50); Cornell: change posture every 20-30 min (strict: 20). The cooldown
+(the same kind waits its condition's end plus this) is the nagging knob: 15, 5 or 2 min.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class ActionId(StrEnum):
 # (topic, what to do, what the minutes measure): the project's own words.
 _ACTIONS = {
     ActionId.RAISE_THE_WORK: ("posture_correction", "Bring the work closer or higher (raise the surface, use a "
-                              "stool, kneel) so you bend forward less and for shorter.", "bent forward {lo:g}-{hi:g} deg"),
+                              "stool, kneel) so you bend forward less and for shorter.",
+                              "bent forward {lo:g}-{hi:g} deg"),
     ActionId.BEND_THE_KNEES: ("posture_correction", "For anything low, bend your knees and hips instead of your "
                               "back, and do not stay at the bottom of a deep bend.", "bent beyond {hi:g} deg"),
     ActionId.WORK_IN_FRONT: ("posture_correction", "Keep tools and work in front of you, not to one side, and "

@@ -13,4 +13,5 @@ COMMANDS = (
     "decode",
     "scan",
     "monitor",
+    "ctl",
 )

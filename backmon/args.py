@@ -20,6 +20,9 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="TOML file overriding thresholds and settings")
     p.add_argument("--calibrate", metavar="START:END", type=time_span,
                    help="calibration window in seconds on the file's time axis (overrides the file's)")
+    p.add_argument("--sensitivity", choices=("gentle", "standard", "strict"), default="standard",
+                   help="alert presets as in 'backmon monitor' (a recording notes its own: '# sensitivity:'); "
+                        "--config still overrides single settings")
     p.add_argument("--swap-sides", action="store_true",
                    help="exchange left and right (sensors worn on the wrong sides; the analysis says when it "
                         "sees this)")
@@ -69,3 +72,11 @@ def add_no_library_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--no-library", action="store_true",
                    help=f"do not add {what} to your session library ('backmon library'; added by default)")
     add_library_option(p)
+
+
+def analysis_settings(args):
+    """The settings ``add_analysis_options`` asked for: the sensitivity preset, then --config."""
+    from processing import Settings, load_settings
+    from processing.sensitivity import with_sensitivity
+
+    return load_settings(args.config, base=with_sensitivity(Settings(), args.sensitivity))

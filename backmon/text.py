@@ -82,6 +82,17 @@ def _exposure_lines(r: AnalysisResult, axis: TimeAxis) -> list[str]:
             f"  Posture variation: {variation_sentence(e.variation)}"]
 
 
+def tomorrow_lines(r: AnalysisResult) -> list[str]:
+    """"What to change tomorrow": the actions with the most exposure behind them, by minutes."""
+    if not r.summary.tomorrow:
+        return []
+    lines = ["", "What to change tomorrow (most exposure first)"]
+    for i, a in enumerate(r.summary.tomorrow, 1):
+        lines.append(f"  {i}. {TOPIC_TITLES.get(a.topic, a.topic)}: {a.text}")
+        lines.append(f"     ({number(a.minutes, 1)} min {a.exposure})")
+    return lines
+
+
 def render_summary(r: AnalysisResult) -> str:
     s, lr = r.summary, r.summary.left_right
     axis = TimeAxis.for_result(r)  # local wall-clock times where the file says when it started
@@ -115,6 +126,9 @@ def render_summary(r: AnalysisResult) -> str:
         lines.append(f"      {a.message}")
         for g in a.guidance:
             lines.append(f"      -> {TOPIC_TITLES.get(g.topic, g.topic)}: {g.text}")
+    if r.alerts:
+        lines.append(f"  {s.corrections.sentence}")
+    lines += tomorrow_lines(r)
     notes = r.data_quality.notes()
     if notes:
         lines += ["", "Data notes"] + [f"  {n}" for n in notes]

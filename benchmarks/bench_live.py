@@ -1,14 +1,18 @@
 """CPU cost of the live pipeline per second of two-sensor data (the budget: under 5 % of one core).
 
     python benchmarks/bench_live.py --minutes 10 --profile witmotion --rate-hz 100
+    python benchmarks/bench_live.py --scenario field_day --minutes 20 --feedback after   # alerts to coach
 
 What is measured is everything backmon's monitor does with notifications once the Bluetooth
 stack has delivered them: decode (with WitMotion's frame reassembly), drop repeats, place on
 the host clock, append to the recording (flushed twice a second), feed the processing Engine
-with a step four times a second (guided calibration first), render the status twice a second.
+with a step four times a second (guided calibration first), let the coach decide on every step
+(backmon/live/coach.py: deliveries, snooze state, corrections) and render what it delivers as
+the terminal channel does, render the status twice a second (issue 14: with the coach).
 The notification bytes are made beforehand with the profile's encoder from a simulated session
 (setup, not timed); the Bluetooth stack itself (BlueZ, CoreBluetooth, or Bumble) is not counted.
-Prints CPU seconds per second of data for the whole session and for the monitoring part alone.
+Prints CPU seconds per second of data for the whole session and for the monitoring part alone,
+and the coach's own share.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from backmon.live.coach import Coach, CoachSettings, FeedbackStyle
 from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, render_status
+from backmon.live.terminal_channel import render_delivery
 from processing import Settings
 from sensors import scenarios
 from sensors.ble.link import LinkState
@@ -53,8 +59,24 @@ def notifications(profile: str, side_samples, rate_hz: float) -> list[tuple[floa
     return out
 
 
-def run(profile: str, rate_hz: float, minutes: float) -> None:
-    scenario = scenarios.normal_work(minutes, rate_hz=rate_hz)
+def coach_step(coach: Coach, update, now_s: float, recorder: SessionRecorder, screen: io.StringIO) -> int:
+    """What the monitor's ticker does with the coach after a step (deliveries rendered as the
+    terminal channel renders them; event lines as the monitor writes them)."""
+    for alert in update.alerts:
+        recorder.event(now_s, f"alert {alert.kind} ({alert.side}) raised")
+    coached = coach.update(now_s, raised=update.alerts, slips=update.slips, withdrawn=update.withdrawn)
+    for held in coached.held:
+        recorder.event(now_s, f"held {held.record.alert.kind} {held.reason}")
+    for decision in coached.deliver:
+        screen.write("\n".join(render_delivery(decision.delivery)))
+        recorder.event(now_s, f"delivered {decision.delivery.kind} {decision.delivery.alert_kind} terminal")
+    return len(coached.deliver)
+
+
+def run(profile: str, rate_hz: float, minutes: float, feedback: str, scenario_name: str = "normal_work") -> None:
+    make = scenarios.SCENARIOS[scenario_name]
+    scenario = make(minutes, rate_hz=rate_hz) if scenario_name in ("normal_work", "continuous_work", "field_day") \
+        else make(rate_hz=rate_hz)
     sim = simulate(scenario)
     events = sorted([(arrival, side, data) for side in SIDES
                      for arrival, data in notifications(profile, getattr(sim, side), rate_hz)])
@@ -62,6 +84,8 @@ def run(profile: str, rate_hz: float, minutes: float) -> None:
     warm_up(settings)
     streams = {side: SensorStream(side, PROFILES[profile], rate_hz=rate_hz) for side in SIDES}
     engine = LiveEngine(settings)
+    coach = Coach(CoachSettings(FeedbackStyle(feedback), settings.alerts.corrected_within_s))
+    coach_cpu_s, delivered = 0.0, 0
     links = {side: LinkStatus("sensor", LinkState.CONNECTED, "87 %") for side in SIDES}
     screen = io.StringIO()
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +101,10 @@ def run(profile: str, rate_hz: float, minutes: float) -> None:
             if arrival >= next_step:
                 next_step += STEP_S
                 newest = [s.last_time_s for s in streams.values() if s.last_time_s is not None]
-                engine.step(min(newest))
+                update = engine.step(min(newest))
+                c0 = time.process_time()
+                delivered += coach_step(coach, update, arrival, recorder, screen)
+                coach_cpu_s += time.process_time() - c0
                 recorder.flush()
                 if monitoring_from is None and engine.phase == "monitoring":
                     monitoring_from = (arrival, time.process_time())
@@ -99,6 +126,8 @@ def run(profile: str, rate_hz: float, minutes: float) -> None:
     print(f"  whole session (calibration included): {100 * total:.2f} % of one core "
           f"({1e3 * total:.1f} ms CPU per second of data)")
     print(f"  monitoring (after calibration):       {100 * steady:.2f} % of one core")
+    print(f"  the coach (--feedback {feedback}):        {100 * coach_cpu_s / data_s:.4f} % of one core "
+          f"({len(coach.records)} alerts, {delivered} deliveries)")
     print(f"  budget: 5 % -> {'OK' if max(total, steady) < 0.05 else 'OVER'}")
 
 
@@ -107,9 +136,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate-hz", type=float, default=100.0)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="witmotion")
+    parser.add_argument("--feedback", choices=[str(f) for f in FeedbackStyle], default="immediate")
+    parser.add_argument("--scenario", choices=sorted(scenarios.SCENARIOS), default="normal_work",
+                        help="what the wearer does (--minutes applies to normal_work, continuous_work, field_day)")
     args = parser.parse_args()
     np.seterr(all="ignore")
-    run(args.profile, args.rate_hz, args.minutes)
+    run(args.profile, args.rate_hz, args.minutes, args.feedback, args.scenario)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,8 @@ def _summary_json(s: Summary) -> dict:
     out["twist_events"] = len(s.twist_events)
     out["left_right"] = dataclasses.asdict(s.left_right)
     out["exposure"] = None if s.exposure is None else s.exposure.to_json()
+    out["corrections"] = {**dataclasses.asdict(s.corrections), "sentence": s.corrections.sentence}
+    out["tomorrow"] = [a.to_json() for a in s.tomorrow]
     return out
 
 

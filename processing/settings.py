@@ -200,6 +200,11 @@ class AlertSettings(Checked, section="alerts"):
     static_band_deg: float = within(5.0, gt=0, le=90)
     # No nagging: the same kind waits for its condition to end plus this (DESIGN.md).
     cooldown_s: float = within(300.0, ge=0, le=DAY_S)
+    # Positive feedback (issue 14): a posture alert whose condition ends within this of being
+    # raised counts as corrected ("back to neutral"). Wearables users miss feedback when they
+    # correct themselves (REFERENCES.md, "What users of posture wearables ask for"); 30 s is the
+    # issue's default, short enough that the correction follows the alert.
+    corrected_within_s: float = within(30.0, gt=0, le=DAY_S)
     # A condition lasting this many times its limit is critical (DESIGN.md).
     critical_factor: float = within(2.0, ge=1, le=100)
     # The same kind this many times in one session is a recurring finding: professional guidance.
@@ -261,10 +266,11 @@ class Settings:
         return dataclasses.asdict(self)
 
 
-def load_settings(path: str | Path | None) -> Settings:
-    """Defaults, overlaid with the TOML file at ``path`` (sections named like the fields)."""
+def load_settings(path: str | Path | None, *, base: Settings | None = None) -> Settings:
+    """``base`` (the defaults, or a sensitivity preset), overlaid with the TOML file at ``path``
+    (sections named like the fields)."""
     if path is None:
-        return Settings()
+        return base or Settings()
     try:
         # open_file: a pipe or a device given as the config is refused, not waited on (issue 11)
         with open_file(path, error=FileProblem, directory_problem="is a folder, not a TOML config file") as handle:
@@ -275,12 +281,12 @@ def load_settings(path: str | Path | None) -> Settings:
         raise BackmonError(f"{path}: not a TOML file (not UTF-8 text)") from None
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise BackmonError(f"{path}: not a readable TOML file ({err})") from None
-    return settings_from_dict(data, source=str(path))
+    return settings_from_dict(data, source=str(path), base=base)
 
 
-def settings_from_dict(data: dict, *, source: str = "config") -> Settings:
-    """Apply ``{"section": {"key": value}}`` to the defaults; unknown names are errors."""
-    defaults = Settings()
+def settings_from_dict(data: dict, *, source: str = "config", base: Settings | None = None) -> Settings:
+    """Apply ``{"section": {"key": value}}`` to ``base`` (the defaults); unknown names are errors."""
+    defaults = base or Settings()
     sections = {}
     for name, value in data.items():
         if name not in {f.name for f in dataclasses.fields(Settings)}:

@@ -13,12 +13,14 @@ import numpy as np
 
 from processing.alerts import Alert, AlertKind
 from processing.comparison import LeftRight, compare_sides
+from processing.corrections import Corrections, count_corrections
 from processing.episodes import count_episodes
 from processing.exposure import Exposure, during, exposure
 from processing.frame_table import FrameTable
 from processing.numbers import duration_text, number
 from processing.rest import Break
 from processing.settings import AlertSettings, Settings
+from processing.tomorrow import Action, actions_for_tomorrow
 from processing.twist import TwistEvent, twist_events
 
 # Per-hour figures only from 30 minutes of wear: Cornell's posture-change interval, the shortest
@@ -84,6 +86,10 @@ class Summary:
     split_note: str | None  # what was not checked, when the forward direction was unknown for a while
     verdict: str = ""  # the session in one line, first in the summary and the report (verdict())
     exposure: Exposure | None = None  # REBA trunk scores, longest bout beyond 60 deg, posture variation
+    # Posture alerts corrected soon after they were raised (issue 14), and the three actions with
+    # the most exposure behind them ("what to change tomorrow").
+    corrections: Corrections = Corrections(30.0, 0, 0, None)
+    tomorrow: tuple[Action, ...] = ()
 
 
 def _seconds(mask: np.ndarray, frame_s: float) -> float:
@@ -102,15 +108,20 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
                           angle_min_deg=act.twist_min_deg)
     left_twists = sum(1 for e in twists if e.angle_deg > 0)
     bends = count_episodes(f > act.bend_start_deg, ~(f < act.bend_end_deg) & valid)
+    zones = _zones(f, a, frame_s)
+    start_s, end_s = (float(t.time_s[0]), float(t.time_s[-1])) if len(t) else (0.0, 0.0)
+    left_right = compare_sides(t, frame_s=frame_s, lateral_deg=a.lateral_deg, asymmetry_deg=a.asymmetry_deg,
+                               twists_left=left_twists, twists_right=len(twists) - left_twists,
+                               sides_present=sides_present)
+    lateral_s = _seconds(np.abs(lat) > a.lateral_deg, frame_s)
     return Summary(
-        analysed_from_s=float(t.time_s[0]) if len(t) else 0.0,
-        analysed_to_s=float(t.time_s[-1]) if len(t) else 0.0,
+        analysed_from_s=start_s, analysed_to_s=end_s,
         worn_s=worn_s, no_data_s=_seconds(~valid, frame_s),
-        flexion_zones=_zones(f, a, frame_s),
+        flexion_zones=zones,
         minutes_over_30=round(_seconds(f > 30, frame_s) / 60, 2),
         minutes_over_60=round(_seconds(f > 60, frame_s) / 60, 2),
         flexion_median_deg=_stat(np.nanmedian, f), flexion_p90_deg=_stat(lambda x: np.nanpercentile(x, 90), f),
-        lateral_over_10_s=_seconds(np.abs(lat) > a.lateral_deg, frame_s),
+        lateral_over_10_s=lateral_s,
         lateral_left_over_10_s=_seconds(lat > a.lateral_deg, frame_s),
         lateral_right_over_10_s=_seconds(lat < -a.lateral_deg, frame_s),
         lateral_mean_deg=_stat(np.nanmean, lat),
@@ -118,17 +129,18 @@ def summarise(t: FrameTable, *, frame_s: float, breaks: list[Break], alerts: lis
         moving_s=_seconds(t.moving & valid, frame_s), still_s=_seconds(~t.moving & valid, frame_s),
         breaks=tuple(breaks), twists_left=left_twists, twists_right=len(twists) - left_twists,
         twist_events=tuple(twists),
-        left_right=compare_sides(t, frame_s=frame_s, lateral_deg=a.lateral_deg, asymmetry_deg=a.asymmetry_deg,
-                                 twists_left=left_twists, twists_right=len(twists) - left_twists,
-                                 sides_present=sides_present),
+        left_right=left_right,
         alerts_by_kind={kind: sum(1 for x in alerts if x.kind == kind) for kind in AlertKind},
-        verdict=verdict(alerts, breaks, start_s=float(t.time_s[0]) if len(t) else 0.0,
-                        end_s=float(t.time_s[-1]) if len(t) else 0.0),
+        verdict=verdict(alerts, breaks, start_s=start_s, end_s=end_s),
         split_known_s=_seconds(valid & t.split_known, frame_s),
         tilt_zones_s={name: _seconds(mask, frame_s) for name, mask in _tilt_zones(t.trunk_tilt_deg).items()},
         split_note=_split_note(_seconds(valid & ~t.split_known, frame_s), worn_s),
         exposure=exposure(t.time_s, f, lat, frame_s=frame_s, upright_deg=settings.exposure.reba_upright_deg,
                           lean_deg=a.lateral_deg, twisting=during(t.time_s, [(e.start_s, e.end_s) for e in twists])),
+        corrections=count_corrections(alerts, within_s=a.corrected_within_s),
+        tomorrow=actions_for_tomorrow(zones_s={(z.from_deg, z.to_deg): z.s for z in zones}, lateral_s=lateral_s,
+                                      asymmetry_s=left_right.diff_over_5_s, breaks=breaks, alerts=alerts,
+                                      start_s=start_s, end_s=end_s, settings=settings),
     )
 
 

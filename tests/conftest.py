@@ -41,6 +41,19 @@ def own_library(monkeypatch, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def own_control_socket(monkeypatch):
+    """Each test's monitors and 'backmon ctl' talk on a socket of their own (a short path: AF_UNIX
+    paths are limited to about 100 bytes), never on the developer's running monitor."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="bm-")
+    monkeypatch.setenv("BACKMON_CONTROL", os.path.join(folder, "monitor.sock"))
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def real_data() -> Path:
     """Real recordings by others (shared/data/real); tests using them skip where absent."""

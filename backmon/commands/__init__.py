@@ -16,4 +16,5 @@ COMMANDS = (
     "decode",
     "scan",
     "monitor",
+    "ctl",
 )

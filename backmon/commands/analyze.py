@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from backmon.args import add_analysis_options, add_library_option
+from backmon.args import add_analysis_options, add_library_option, analysis_settings
 from backmon.progress import progress_bar
 
 
@@ -32,7 +32,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from backmon.commands.report import figure_paths, write_outputs
     from backmon.text import render_summary
-    from processing import analyze_file, load_settings
+    from processing import analyze_file
     from processing.frame_table import write_timeline_csv
     from sensors.outputs import refuse_clashes
     from sensors.text import printable
@@ -40,7 +40,7 @@ def run(args) -> int:
     inputs = (args.session, args.config)
     # Before any work: an output that would replace an input or a recording is exit 2.
     refuse_clashes([args.json, args.timeline, args.report, *figure_paths(args.figures)], inputs=inputs)
-    settings = load_settings(args.config)
+    settings = analysis_settings(args)
     with progress_bar(printable(f"analysing {args.session}"), quiet=args.quiet) as update:
         result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
                               swap_sides=args.swap_sides, progress=update)

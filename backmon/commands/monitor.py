@@ -41,6 +41,16 @@ def add_parser(commands) -> None:
     p.add_argument("--no-routine", action="store_true",
                    help="skip the guided calibration: start at once and find your upright posture and forward "
                         "direction from how you move (overall tilt only until a forward bend shows the direction)")
+    p.add_argument("--feedback", choices=("immediate", "after"), default="immediate",
+                   help="when posture alerts reach you: 'immediate' as they are raised, with a 'back to neutral' "
+                        "when you correct within alerts.corrected_within_s (30 s); 'after' once you are back in "
+                        "neutral, as a summary of what was held and for how long, never during the bend (rest "
+                        "alerts come as raised in both)")
+    p.add_argument("--sensitivity", choices=("gentle", "standard", "strict"), default="standard",
+                   help="alert presets (README, 'Sensitivity presets'): gentle waits longer and repeats less, "
+                        "strict calls any hold over 1 min; --config still overrides single settings")
+    p.add_argument("--no-control", action="store_true",
+                   help="no keys and no control socket ('backmon ctl' will not reach this monitor)")
     p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
     p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
     add_no_library_option(p, "the recording (--record)")
@@ -105,13 +115,16 @@ async def _monitor(args) -> int:
     import asyncio
     import signal
 
+    from backmon.live.coach import FeedbackStyle
+    from backmon.live.control import control_path
     from backmon.live.session import LiveMonitor, MonitorOptions
     from backmon.live.status import StatusView
-    from processing import load_settings
+    from processing import Settings, load_settings
+    from processing.sensitivity import with_sensitivity
     from sensors.ble.transport import bluetooth_errors, default_simulated_sensors, open_radio, parse_transport
     from sensors.profiles import PROFILES
 
-    settings = load_settings(args.config)
+    settings = load_settings(args.config, base=with_sensitivity(Settings(), args.sensitivity))
     spec = parse_transport(args.transport, simulate=bool(args.simulate))
     profile = args.profile or "witmotion"
     view = StatusView(quiet=args.quiet, tracking_only=args.tracking_only)
@@ -120,6 +133,7 @@ async def _monitor(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     metadata = (("simulated", "true"), ("scenario", args.simulate)) if args.simulate else ()
+    metadata += (("sensitivity", args.sensitivity), ("feedback", args.feedback))
     with bluetooth_errors(spec):
         async with open_radio(spec, sensors=lambda: default_simulated_sensors(
                 args.simulate or DEFAULT_SCENARIO, speed=args.time_scale, profiles=(profile, profile))) as radio:
@@ -128,14 +142,53 @@ async def _monitor(args) -> int:
             options = MonitorOptions(left=left, right=right, profile=args.profile, rate_hz=args.rate_hz,
                                      record=args.record, duration_s=args.duration, settings=settings,
                                      tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata,
-                                     routine=not args.no_routine)
+                                     routine=not args.no_routine, feedback=FeedbackStyle(args.feedback),
+                                     control_path=None if args.no_control else control_path(),
+                                     keys=not args.no_control)
             if args.simulate:
                 await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
                 view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "
                              "the virtual wearer follows the calibration prompts by itself")
-            outcome = await LiveMonitor(options, radio, view).run(stop)
-    print(_summary(outcome, args.record))
+            await LiveMonitor(options, radio, view, end_of_shift=lambda outcome: _end_of_shift(outcome, args.record),
+                              ).run(stop)
     return 0
+
+
+async def _end_of_shift(outcome, record: str | None) -> int | None:
+    """The summary (with how each alert was delivered and what to change tomorrow), then the
+    check-in; its answer goes into the recording (LiveMonitor._ask_checkin)."""
+    import asyncio
+
+    print(_summary(outcome, record), flush=True)
+    if outcome.result is None:
+        return None
+    return await asyncio.to_thread(ask_checkin)
+
+
+CHECKIN_QUESTION = "How does your back feel, 0-10? (0 = no trouble, 10 = very bad; Enter skips) "
+
+
+def ask_checkin(stdin=None, out=None) -> int | None:
+    """The optional check-in: a whole number from 0 to 10, asked at most twice; Enter, end of
+    input or a stdin that is not a terminal skips it."""
+    import sys
+
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    try:
+        if not stdin.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    for _ in range(2):
+        out.write(CHECKIN_QUESTION)
+        out.flush()
+        answer = stdin.readline()
+        if not answer.strip():
+            return None
+        if answer.strip().isdigit() and 0 <= int(answer.strip()) <= 10:
+            return int(answer.strip())
+        out.write("a whole number from 0 to 10, please\n")
+    return None
 
 
 async def _prepare_wearer(radio, rate_hz: float) -> None:
@@ -166,4 +219,15 @@ def _summary(outcome, record: str | None) -> str:
     if outcome.result is None:
         lines.append("  stopped before calibration was done: no summary")
         return "\n".join(lines)
-    return "\n".join(lines + ["", render_summary(outcome.result)])
+    return "\n".join(lines + _delivery_lines(outcome) + ["", render_summary(outcome.result)])
+
+
+def _delivery_lines(outcome) -> list[str]:
+    """How each alert reached the wearer (coach.AlertRecord.how)."""
+    if not outcome.alerts:
+        return []
+    lines = ["", "Alerts as they reached you"]
+    for record in outcome.alerts:
+        corrected = ", then 'back to neutral'" if record.corrected_s is not None else ""
+        lines.append(f"  {record.alert.kind.title}: {record.how}{corrected}")
+    return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from backmon.args import add_analysis_options
+from backmon.args import add_analysis_options, analysis_settings
 
 
 def add_parser(commands) -> None:
@@ -56,7 +56,7 @@ def write_outputs(result, *, report: str | None, figures: str | None, inputs=())
 
 
 def run(args) -> int:
-    from processing import analyze_file, load_settings
+    from processing import analyze_file
     from sensors.outputs import refuse_clashes
     from sensors.text import printable
 
@@ -64,7 +64,7 @@ def run(args) -> int:
     inputs = (args.session, args.config)
     # Before any work: an output that would replace an input or a recording is exit 2.
     refuse_clashes([out, args.json, *figure_paths(args.figures)], inputs=inputs)
-    settings = load_settings(args.config)
+    settings = analysis_settings(args)
     result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
                           swap_sides=args.swap_sides)
     written = write_outputs(result, report=str(out), figures=args.figures, inputs=inputs)

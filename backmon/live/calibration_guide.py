@@ -53,9 +53,12 @@ class CalibrationGuide:
     """Runs the calibration protocol over frames as they come; ``calibration`` once done."""
 
     def __init__(self, plan: StreamPlan, settings: Settings, *,
-                 guide_settings: CalibrationGuideSettings = CalibrationGuideSettings()) -> None:
+                 guide_settings: CalibrationGuideSettings = CalibrationGuideSettings(), source=None) -> None:
+        """``source``: where frames come from (``step(complete_s)`` -> (time_s, frames) or None);
+        by default a FrameSource of its own, fed by ``push``. A recalibration while monitoring
+        passes the engine's own frames instead (live_engine.EngineFrames)."""
         self.plan, self.settings, self.guide_settings = plan, settings, guide_settings
-        self.source = FrameSource(plan, settings)
+        self.source = source if source is not None else FrameSource(plan, settings)
         self.calibration: Calibration | None = None
         self.window_s: tuple[float, float] | None = None
         self.attempts = 0

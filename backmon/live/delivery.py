@@ -39,6 +39,9 @@ class Delivery:
     figure: str = ""  # "bent forward 65 deg for 6 s"
     alert_kind: str | None = None  # the AlertKind id it is about, if any
     side: str | None = None
+    # Added by the coach's branch (issue 14): for channels with room for more (the terminal).
+    severity: str = ""  # the alert's severity (warning, critical), if about an alert
+    guidance: tuple[str, ...] = ()  # every guidance text of the alert, in full
 
 
 class Channel(Protocol):

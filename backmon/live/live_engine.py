@@ -27,6 +27,8 @@ from processing.alerts import Alert
 from processing.align import measure_rate_hz
 from processing.calibration import Calibration, CalibrationMethod, Recalibration, nominal
 from processing.calibration_frames import rotation_angle_deg
+from processing.frame_store import SensorFrames
+from processing.frames import concat_frames
 from processing.pipeline import Engine, SensorSteps, plan_stream
 from processing.result import AnalysisResult
 from processing.settings import Settings
@@ -87,10 +89,36 @@ def _joined(blocks: list[SampleBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 @dataclass
 class LiveUpdate:
-    """What one step produced: alerts raised, things to tell the wearer."""
+    """What one step produced: alerts raised, things to tell the wearer; for the coach, the
+    slips the neutral re-check corrected and the alerts it withdrew, and whether a
+    recalibration the wearer asked for ended (adopted or not)."""
 
     alerts: list[Alert] = field(default_factory=list)
     events: list[GuideEvent] = field(default_factory=list)
+    slips: list[Recalibration] = field(default_factory=list)
+    withdrawn: list[Alert] = field(default_factory=list)
+    recalibrated: bool = False
+
+
+class EngineFrames:
+    """The running engine's frames (sensor axes) as a CalibrationGuide's source: a guided
+    recalibration while monitoring judges the very frames the engine analyses."""
+
+    def __init__(self) -> None:
+        self.parts: list[SensorFrames] = []
+
+    def add(self, part: SensorFrames) -> None:
+        self.parts.append(part)
+
+    def push(self, *args) -> None:  # the engine already has the samples
+        return None
+
+    def step(self, complete_s: float):
+        if not self.parts:
+            return None
+        parts, self.parts = self.parts, []
+        time_s = np.concatenate([p.time_s for p in parts])
+        return time_s, {side: concat_frames([p.sides[side] for p in parts]) for side in parts[0].sides}
 
 
 @dataclass(frozen=True)
@@ -131,6 +159,8 @@ class LiveEngine:
         self._unpushed: dict[str, list[SampleBlock]] = {side: [] for side in self.sides}
         self._lines: list[str] = []  # calibrations adopted, not yet handed out
         self._slips_seen = self._withdrawn_seen = 0
+        self.recalibration: CalibrationGuide | None = None  # the guided routine again, while monitoring
+        self._recalibration_frames: EngineFrames | None = None
 
     @property
     def phase(self) -> str:
@@ -166,6 +196,8 @@ class LiveEngine:
         if self.refiner is not None and self.engine.last_part is not None:
             self.refiner.add(self.engine.last_part)
             self._refine(complete_s, update)
+        if self.recalibration is not None:
+            self._recalibrate_step(complete_s, update)
         self._note_slips(update)
         self._note_angles()
         return update
@@ -243,12 +275,52 @@ class LiveEngine:
         update.events.append(GuideEvent("sure" if self.refiner.sure else "done",
                                         describe(found, sure=self.refiner.sure), complete_s))
 
+    def recalibrate(self) -> bool:
+        """Run the guided routine again from the next frames (the wearer asked: a slipped or
+        re-attached sensor); False when calibration is under way already. Monitoring goes on
+        with the calibration in use until the new one is adopted."""
+        if self.engine is None or self.recalibration is not None or self.complete_s is None:
+            return False
+        self._recalibration_frames = EngineFrames()
+        plan = dataclasses.replace(self.plan, start_s=self.complete_s)
+        self.recalibration = CalibrationGuide(plan, self.settings, guide_settings=self.guide_settings,
+                                              source=self._recalibration_frames)
+        return True
+
+    def _recalibrate_step(self, complete_s: float, update: LiveUpdate) -> None:
+        if self.engine.last_part is not None:
+            self._recalibration_frames.add(self.engine.last_part)
+            self.engine.last_part = None  # each part once
+        events = self.recalibration.step(complete_s)
+        update.events += events
+        if not self.recalibration.done:
+            return
+        guide, self.recalibration = self.recalibration, None
+        update.recalibrated = True
+        if any(e.kind == "gave_up" for e in events):  # keep what is in use rather than a poor window
+            update.events.append(GuideEvent("kept", "Recalibration not done: keeping the calibration in use.",
+                                            complete_s))
+            return
+        table = self.engine.analysis.last_table
+        from_s = (float(table.time_s[-1]) if table is not None and len(table) else complete_s) + 1e-6
+        schedule = self.engine.analysis.schedule
+        for side, new in guide.calibration.sides.items():
+            old = schedule.current(side)
+            schedule.adopt(Recalibration(side, from_s, new, rotation_angle_deg(old.rotation.T @ new.rotation),
+                                         "recalibrated"))
+            self._lines.append(calibration_line(from_s, side, new.rotation, new.forward_known))
+        if self.engine.analysis.neutral is not None:
+            self.engine.analysis.neutral.restart(from_s)
+        self.refiner = None  # the routine's bend gave the forward direction: nothing left to seek
+
     def _note_slips(self, update: LiveUpdate) -> None:
         """Slips the neutral re-check corrected since the last step: for the recording, and told
         to the wearer with any left/right alert they caused."""
         watch = self.engine.analysis.neutral
         if watch is None:
             return
+        update.slips += watch.found[self._slips_seen:]
+        update.withdrawn += self.engine.analysis.withdrawn[self._withdrawn_seen:]
         for change in watch.found[self._slips_seen:]:
             c = change.calibration
             self._lines.append(calibration_line(change.time_s, change.side, c.rotation, c.forward_known))

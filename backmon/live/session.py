@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 
 from backmon import __version__
 from backmon.live.calibration_guide import CalibrationGuideSettings
-from backmon.live.live_engine import LiveEngine, warm_up
-from backmon.live.status import LinkStatus, StatusView, render_status
-from processing.alerts import Alert
+from backmon.live.coach import AlertRecord, Coach, CoachSettings, Decision, FeedbackStyle
+from backmon.live.control import KEYS_HELP, Command, ControlServer, KeyReader, Reply, Verb
+from backmon.live.courier import Courier
+from backmon.live.delivery import Channel, ChannelName
+from backmon.live.live_engine import LiveEngine, LiveUpdate, warm_up
+from backmon.live.status import LinkStatus, StatusView, clock_label, render_status
+from backmon.live.terminal_channel import TerminalChannel
 from processing.report.formatting import TimeAxis
 from processing.result import AnalysisResult
 from processing.settings import Settings
@@ -61,26 +65,39 @@ class MonitorOptions:
     metadata: tuple[tuple[str, str], ...] = ()
     guide_settings: CalibrationGuideSettings = field(default_factory=CalibrationGuideSettings)
     routine: bool = True  # False: no guided calibration; calibrated from the wearer's movements
+    feedback: FeedbackStyle = FeedbackStyle.IMMEDIATE  # when posture alerts reach the wearer (coach.py)
+    control_path: str | None = None  # the control socket (control.control_path()); None: no socket
+    keys: bool = False  # read single keys from stdin (a terminal)
 
 
-@dataclass
-class RaisedAlert:
-    alert: Alert
-    raised_s: float  # session time (host clock) when it was shown
+RaisedAlert = AlertRecord  # an alert, when it was raised, and how it was delivered (coach.py)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The wearer's answer at the end: "How does your back feel, 0-10?"."""
+
+    score: int
+    time_s: float
 
 
 @dataclass
 class MonitorResult:
     result: AnalysisResult | None
-    alerts: list[RaisedAlert]
+    alerts: list[AlertRecord]
     streams: dict[str, SensorStream]
     links: dict[str, SensorLink]
     calibration_window_s: tuple[float, float] | None
     duration_s: float
+    checkin: CheckIn | None = None
 
 
 class LiveMonitor:
-    def __init__(self, options: MonitorOptions, radio: Radio, view: StatusView) -> None:
+    def __init__(self, options: MonitorOptions, radio: Radio, view: StatusView, *,
+                 channels: list[Channel] | None = None, end_of_shift=None) -> None:
+        """``channels``: where deliveries go (default: the terminal); ``end_of_shift``: an async
+        callable given the MonitorResult once monitoring stopped, returning a check-in score
+        (0-10) or None, asked before the recording closes so that it is kept there."""
         self.options, self.radio, self.view = options, radio, view
         scale = options.time_scale
         self.now_ns = (lambda: time.monotonic_ns()) if scale == 1.0 else (lambda: int(time.monotonic_ns() * scale))
@@ -89,7 +106,16 @@ class LiveMonitor:
         self.links: dict[str, SensorLink] = {}
         self.streams: dict[str, SensorStream] = {}
         self.recorder: SessionRecorder | None = None
-        self.alerts: list[RaisedAlert] = []
+        self.coach = Coach(CoachSettings(options.feedback, options.settings.alerts.corrected_within_s,
+                                         options.settings.neutral.window_s, options.tracking_only))
+        self.alerts: list[AlertRecord] = self.coach.records
+        self.courier = Courier([TerminalChannel(view)] if channels is None else channels, self._delivered,
+                               on_trouble=view.message)
+        self.end_of_shift = end_of_shift
+        self.control: ControlServer | None = None
+        self.keys: KeyReader | None = None
+        self._stop: asyncio.Event | None = None
+        self._checkin: CheckIn | None = None
         self.axis: TimeAxis | None = None  # known once the recording opens
         self._duration_from_s: float | None = None  # where --duration starts counting (session time)
         self.metadata: list[tuple[str, str]] = []
@@ -154,11 +180,14 @@ class LiveMonitor:
 
     async def run(self, stop: asyncio.Event) -> MonitorResult:
         tasks: list[asyncio.Task] = []
+        self._stop = stop
         warm_up(self.options.settings)  # before any radio traffic: it blocks for about a second
         try:
             await self._connect_both()
             self.origin_ns = self.now_ns()
             self._open_recording()
+            self.courier.start()
+            await self._start_control()
             for side, link in self.links.items():
                 tasks.append(asyncio.create_task(self._supervise(link), name=f"link-{side}"))
                 tasks.append(asyncio.create_task(self._consume(link, self.streams[side]), name=f"consume-{side}"))
@@ -222,16 +251,13 @@ class LiveMonitor:
             now_s = self.now_s()
             update = self.engine.step(self._complete_s(now_s))
             for event in update.events:
-                self.view.message(event.text)
+                if event.kind != "slip" or self.options.tracking_only:  # a slip: the coach's notice says it
+                    self.view.message(event.text)
                 if self.recorder is not None:
                     # What was asked, not only its kind: two prompts in one step made two identical lines.
                     self.recorder.event(event.time_s, f"calibration {event.kind} {event.text}")
             self._write_calibration()
-            for alert in update.alerts:
-                self.alerts.append(RaisedAlert(alert, now_s))
-                self.view.alert(alert)
-                if self.recorder is not None:
-                    self.recorder.event(now_s, f"alert {alert.kind} ({alert.side}) raised")
+            self._coach(now_s, update)
             if self.recorder is not None:
                 self.recorder.flush()
             if now_s >= next_status_s:
@@ -240,6 +266,86 @@ class LiveMonitor:
             self._check_first_data(now_s)
             if self._duration_over(now_s):
                 stop.set()
+
+    # ---------------------------------------------------------------- coaching
+
+    def _coach(self, now_s: float, update: LiveUpdate) -> None:
+        """The coach takes the alerts where the view showed them: each raised alert is recorded,
+        then delivered, held back (and why), or kept for the return to neutral."""
+        for alert in update.alerts:
+            self._record_event(now_s, f"alert {alert.kind} ({alert.side}) raised")
+        if update.recalibrated:
+            self.coach.recalibrating(False)
+        coached = self.coach.update(now_s, raised=update.alerts, slips=update.slips, withdrawn=update.withdrawn)
+        for held in coached.held:
+            self._record_event(now_s, f"held {held.record.alert.kind} {held.reason}")
+        for decision in coached.deliver:
+            self.courier.send(decision)
+
+    def _delivered(self, decision: Decision, through: tuple[ChannelName, ...]) -> None:
+        """A delivery done: which channels got it through, in the record and the recording."""
+        d, record = decision.delivery, decision.record
+        if record is not None and record.delivered_s == d.time_s and record.delivered_as == d.kind:
+            record.channels = through
+        about = d.alert_kind or f"{d.side} sensor"
+        style = f" {record.style}" if record is not None else ""
+        self._record_event(d.time_s, f"delivered {d.kind} {about} {','.join(through) or 'none'}{style}")
+
+    def _record_event(self, time_s: float, text: str) -> None:
+        if self.recorder is not None:
+            self.recorder.event(time_s, text)
+
+    # ---------------------------------------------------------------- control
+
+    async def _start_control(self) -> None:
+        o = self.options
+        if o.control_path:
+            self.control = ControlServer(o.control_path, self.command)
+            trouble = await self.control.start()
+            if trouble:
+                self.control = None
+                self.view.message(trouble)
+        if o.keys and KeyReader.usable():
+            self.keys = KeyReader(self._key_command, self.view.message, lambda: self.coach.paused)
+            self.keys.start()
+            self.view.message(KEYS_HELP)
+
+    def _key_command(self, command: Command | None) -> None:
+        if command is None:
+            return
+
+        async def run() -> None:
+            self.view.message((await self.command(command)).message)
+
+        asyncio.get_running_loop().create_task(run())
+
+    async def command(self, command: Command) -> Reply:
+        """One command from a key or ``backmon ctl``; each is a ``# event`` line in the recording."""
+        now_s = self.now_s()
+        detail = (f" {command.minutes:g} min" if command.verb == Verb.SNOOZE else "")
+        self._record_event(now_s, f"control {command.verb}{detail}")
+        if command.verb == Verb.SNOOZE:
+            until_s = self.coach.snooze(now_s, command.minutes)
+            return Reply(True, f"snoozed for {command.minutes:g} min, until {clock_label(until_s, self.axis)}: "
+                               "alerts are recorded, not delivered")
+        if command.verb == Verb.PAUSE:
+            self.coach.pause()
+            return Reply(True, "paused: alerts are recorded, not delivered, until you resume")
+        if command.verb == Verb.RESUME:
+            self.coach.resume()
+            return Reply(True, "resumed: alerts are delivered again")
+        if command.verb == Verb.MARK:
+            if self.recorder is not None:
+                self.recorder.metadata("mark", f"{now_s:.3f} {command.note}")
+            return Reply(True, f"marked at {clock_label(now_s, self.axis)}: {command.note}")
+        if command.verb == Verb.RECALIBRATE:
+            if not self.engine.recalibrate():
+                return Reply(False, "cannot recalibrate now: calibration is under way already")
+            self.coach.recalibrating(True)
+            return Reply(True, "recalibrating: follow the prompts (stand upright and still, then one slow forward "
+                               "bend); alerts are recorded, not delivered, meanwhile")
+        self._stop.set()
+        return Reply(True, "stopping the monitor")
 
     def _duration_over(self, now_s: float) -> bool:
         """``--duration`` counts from the end of the guided calibration, or from the first sample
@@ -291,11 +397,23 @@ class LiveMonitor:
             links[side] = LinkStatus(link.name, link.state, link.battery, gap)
         return render_status(now_s=now_s, phase=self.engine.phase, angles=self.engine.angles, links=links,
                              activity_since_s=self.engine.activity_since_s(), alerts=len(self.alerts),
-                             tracking_only=self.options.tracking_only, axis=self.axis)
+                             tracking_only=self.options.tracking_only, axis=self.axis, hold=self._hold_text(now_s))
+
+    def _hold_text(self, now_s: float) -> str:
+        if self.coach.paused:
+            return "PAUSED"
+        until_s = self.coach.snoozed_until_s
+        if until_s is not None and now_s < until_s:
+            return f"snoozed until {clock_label(until_s, self.axis)}"
+        return "recalibrating" if self.engine.recalibration is not None else ""
 
     # ---------------------------------------------------------------- stop
 
     async def _shutdown(self, tasks: list[asyncio.Task]) -> None:
+        if self.keys is not None:
+            self.keys.close()  # the terminal as it was, before anything else is asked
+        if self.control is not None:
+            await self.control.close()
         links = list(self.links.values())
         for link in links:
             link.stopping = True
@@ -312,10 +430,25 @@ class LiveMonitor:
         try:
             self._final = self.engine.finish(source=self.options.record or "live session",
                                              metadata=dict(self.metadata))
+            await self.courier.close()
+            if self.end_of_shift is not None:
+                await self._ask_checkin()
         finally:
             if self.recorder is not None:
                 self.recorder.close()
 
+    async def _ask_checkin(self) -> None:
+        """The end of shift (summary, what to change tomorrow, the check-in) before the
+        recording closes: the answer is kept there as ``# checkin: <time_s> <0-10>``."""
+        score = await self.end_of_shift(self._result())
+        if score is None:
+            return
+        self._checkin = CheckIn(int(score), self.now_s())
+        self._record_event(self._checkin.time_s, f"checkin {self._checkin.score}")
+        if self.recorder is not None:
+            self.recorder.metadata("checkin", f"{self._checkin.time_s:.3f} {self._checkin.score}")
+            self.recorder.flush()
+
     def _result(self) -> MonitorResult:
         return MonitorResult(self._final, self.alerts, self.streams, self.links, self.engine.calibration_window_s,
-                             self.now_s())
+                             self.now_s(), self._checkin)

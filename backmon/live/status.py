@@ -43,7 +43,7 @@ def _ticked(seconds: float) -> str:
     return clock_text(max(0, int(seconds)))
 
 
-def _clock(time_s: float, axis: TimeAxis | None) -> str:
+def clock_label(time_s: float, axis: TimeAxis | None) -> str:
     """A moment of the session: local wall-clock time once the monitor knows when it started,
     the session's running time otherwise."""
     if axis is None or axis.wall_start is None:
@@ -53,10 +53,12 @@ def _clock(time_s: float, axis: TimeAxis | None) -> str:
 
 def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links: dict[Side, LinkStatus],
                   activity_since_s: float | None, alerts: int, tracking_only: bool,
-                  axis: TimeAxis | None = None) -> list[str]:
-    """The status block's lines: angles per side (deg, relative to calibration), L-R, links."""
+                  axis: TimeAxis | None = None, hold: str = "") -> list[str]:
+    """The status block's lines: angles per side (deg, relative to calibration), L-R, links;
+    ``hold``: "snoozed until 10:15:00", "PAUSED" or "recalibrating" (nothing is delivered)."""
     mode = "tracking only (no alerts)" if tracking_only else f"alerts so far: {alerts}"
-    head = f"backmon monitor  {_clock(now_s, axis)}  {phase}  {mode}"
+    mode += f"  [{hold}]" if hold else ""
+    head = f"backmon monitor  {clock_label(now_s, axis)}  {phase}  {mode}"
     lines = [head, "         flexion  lateral   link                 battery"]
     for side in SIDES:
         link = links.get(side)
@@ -88,7 +90,8 @@ def render_alert(alert: Alert, axis: TimeAxis | None = None) -> list[str]:
     """An alert as it is raised: what, since when, and what to do."""
     where = where_text(alert.kind, alert.side, alert.value)
     where = f" ({where})" if where else ""
-    lines = [f"[{alert.severity.upper()}] {_clock(alert.start_s, axis)} {alert.kind.title}{where}: {alert.message}"]
+    when = clock_label(alert.start_s, axis)
+    lines = [f"[{alert.severity.upper()}] {when} {alert.kind.title}{where}: {alert.message}"]
     lines += [f"    -> {g.text}" for g in alert.guidance]
     return lines
 
@@ -122,8 +125,12 @@ class StatusView:
     def alert(self, alert: Alert) -> None:
         if self.tracking_only:
             return
+        self.notice(render_alert(alert, self.axis), bell=True)
+
+    def notice(self, lines: list[str], *, bell: bool) -> None:
+        """Lines for the wearer above the status block, with the bell unless quiet."""
         self._erase()
-        self.out.write(("" if self.quiet else BELL) + "\n".join(render_alert(alert, self.axis)) + "\n")
+        self.out.write(("" if self.quiet or not bell else BELL) + "\n".join(lines) + "\n")
         self.out.flush()
 
     def status(self, lines: list[str], now_s: float) -> None:

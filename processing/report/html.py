@@ -113,6 +113,7 @@ def report_context(result: AnalysisResult, figures: dict[str, Figure], *, marks:
         "groups": views.topic_groups(data, axis),
         "exposure": views.exposure_view(data, axis),
         "alert_count": len(data["alerts"]),
+        "tomorrow": views.tomorrow_actions(data),
         "marks": [MarkView(axis.label(m.time_s, seconds=True), m.time_s, m.text) for m in marks],
         "calibration": data["calibration"],
         "calibration_rows": views.calibration_rows(data, axis),

@@ -116,7 +116,33 @@ def summary_stats(data: dict) -> list[Stat]:
         _stat(data, "Still", "summary/still_s", minutes_text),
         _stat(data, "Breaks", "summary/breaks", str, f"still and upright for {break_min:g} min or more"),
         _stat(data, "Alerts", "alerts", str),
+        *_correction_stats(s),
     ]
+
+
+def _correction_stats(s: dict) -> list[Stat]:
+    """Posture alerts corrected soon after they were raised (none before the summary had them)."""
+    c = s.get("corrections")
+    if not c or not c["alerts"]:
+        return []
+    median = "" if c["median_s"] is None else f"median {duration_text(c['median_s'])}"
+    return [Stat(f"Corrected within {duration_text(c['within_s'])}", f"{c['corrected']} of {c['alerts']}",
+                 "summary/corrections/corrected", c["corrected"], median)]
+
+
+@dataclass(frozen=True)
+class ActionView:
+    rank: int
+    topic_title: str
+    text: str
+    minutes: str
+    exposure: str
+
+
+def tomorrow_actions(data: dict) -> list[ActionView]:
+    """"What to change tomorrow", most exposure first (processing/tomorrow.py)."""
+    return [ActionView(i, TOPIC_TITLES.get(a["topic"], a["topic"]), a["text"], number_text(a["minutes"], 1, "min"),
+                       a["exposure"]) for i, a in enumerate(data["summary"].get("tomorrow", ()), start=1)]
 
 
 def alert_kind_stats(data: dict) -> list[Stat]:

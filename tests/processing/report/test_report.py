@@ -336,3 +336,22 @@ def test_each_message_says_the_time_the_report_says(made):
         held = duration_text(alert["end_s"] - alert["since_s"])  # the report's "How long"
         assert held in alert["message"], (alert["kind"], alert["message"], held)
         assert escape(alert["message"]) in page and held in page
+
+
+def test_corrections_and_what_to_change_tomorrow_are_shown_as_in_the_json(made):
+    # Issue 14: the count of posture alerts corrected within 30 s and the three actions by minutes.
+    data, page, text = made["json"], parse(made["html"]), made["html"]
+    c = data["summary"]["corrections"]
+    posture = [a for a in data["alerts"] if a["kind"] not in ("no_rest", "prolonged_static")]
+    assert c["alerts"] == len(posture) and c["within_s"] == 30.0
+    quick = [a["end_s"] - a["start_s"] for a in posture if a["end_s"] is not None and a["end_s"] - a["start_s"] <= 30]
+    assert c["corrected"] == len(quick) and c["median_s"] == pytest.approx(float(np.median(quick)), abs=0.05)
+    [card] = [a for tag, a in page.elements if a.get("data-json") == "summary/corrections/corrected"]
+    assert json.loads(card["data-value"]) == c["corrected"]
+    assert f"{c['corrected']} of {c['alerts']}" in text
+    tomorrow = data["summary"]["tomorrow"]
+    assert len(tomorrow) == 3 and [a["minutes"] for a in tomorrow] == sorted((a["minutes"] for a in tomorrow),
+                                                                               reverse=True)
+    assert any(a.get("data-json") == "summary/tomorrow" for _, a in page.elements)
+    for action in tomorrow:
+        assert escape(action["text"]) in text and f"{action['minutes']:.1f} min {action['exposure']}" in text

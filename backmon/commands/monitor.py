@@ -13,9 +13,10 @@ def add_parser(commands) -> None:
     p = commands.add_parser(
         "monitor", help="watch two sensors live: posture status, alerts, recording",
         description="Connect the left and right sensors (one at a time), calibrate (stand still, then one slow "
-                    "forward bend), then show trunk angles and alerts with guidance as they happen, recording "
-                    "everything as a session CSV that 'backmon analyze' reads. Ctrl-C stops and prints the "
-                    "session summary. Nothing is sent anywhere.")
+                    "forward bend), then show trunk angles and alerts with guidance as they happen (also as desktop "
+                    "notifications, and a vibration on sensors with a motor), recording everything as a session "
+                    "CSV that 'backmon analyze' reads. Ctrl-C stops and prints the session summary. Nothing is "
+                    "sent off this computer.")
     p.add_argument("--left", metavar="NAME_OR_ADDRESS",
                    help="the sensor worn left of the spine: its address, advertised name or name prefix")
     p.add_argument("--right", metavar="NAME_OR_ADDRESS", help="the sensor worn right of the spine")
@@ -39,7 +40,13 @@ def add_parser(commands) -> None:
     p.add_argument("--no-routine", action="store_true",
                    help="skip the guided calibration: start at once and find your upright posture and forward "
                         "direction from how you move (overall tilt only until a forward bend shows the direction)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
+    p.add_argument("--no-notify", action="store_true",
+                   help="no desktop notifications (by default each alert is also a notification, where the system "
+                        "has a notification service)")
+    p.add_argument("--no-haptics", action="store_true",
+                   help="no vibration (by default sensors with a motor, backmon boards, buzz with each alert)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no desktop notifications, no vibration and no terminal bell: alerts are only printed")
     p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
     # For tests: virtual sensors and the monitor's clock run this many times faster than real time.
     p.add_argument("--time-scale", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -87,6 +94,7 @@ async def _monitor(args) -> int:
     import asyncio
     import signal
 
+    from backmon.live.channels import ChannelOptions
     from backmon.live.session import LiveMonitor, MonitorOptions
     from backmon.live.status import StatusView
     from processing import load_settings
@@ -110,7 +118,9 @@ async def _monitor(args) -> int:
             options = MonitorOptions(left=left, right=right, profile=args.profile, rate_hz=args.rate_hz,
                                      record=args.record, duration_s=args.duration, settings=settings,
                                      tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata,
-                                     routine=not args.no_routine)
+                                     routine=not args.no_routine,
+                                     channels=ChannelOptions.from_flags(quiet=args.quiet, no_notify=args.no_notify,
+                                                                        no_haptics=args.no_haptics))
             if args.simulate:
                 await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
                 view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "

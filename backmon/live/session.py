@@ -3,9 +3,11 @@
 ``LiveMonitor.run(stop)`` finds both sensors and connects them one at a time, then streams both:
 per side one supervised link task (connection.py) and one consumer task (decode, drop repeats,
 place on the clock, record, feed the engine); one ticker steps the engine, shows the status,
-writes calibration and events into the recording, and flushes it. Time is the host's monotonic
-clock, counted from the moment streaming starts (``time_scale`` speeds it up together with
-virtual sensors that run faster than real time, for tests).
+writes calibration and events into the recording, and flushes it; alerts also go to the
+delivery channels (``backmon.live.channels``: desktop notification, vibration) in tasks of their
+own, so the ticker never waits for them. Time is the host's monotonic clock, counted from the
+moment streaming starts (``time_scale`` speeds it up together with virtual sensors that run
+faster than real time, for tests).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 
 from backmon import __version__
 from backmon.live.calibration_guide import CalibrationGuideSettings
+from backmon.live.channels import ChannelOptions, alert_delivery, close_all, deliver_all, open_channels
+from backmon.live.delivery import Channel, ChannelName, Delivery, DeliveryKind
 from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, StatusView, render_status
 from processing.alerts import Alert
@@ -61,6 +65,7 @@ class MonitorOptions:
     metadata: tuple[tuple[str, str], ...] = ()
     guide_settings: CalibrationGuideSettings = field(default_factory=CalibrationGuideSettings)
     routine: bool = True  # False: no guided calibration; calibrated from the wearer's movements
+    channels: ChannelOptions | None = None  # desktop notifications, haptics; None: the terminal only
 
 
 @dataclass
@@ -77,6 +82,7 @@ class MonitorResult:
     links: dict[str, SensorLink]
     calibration_window_s: tuple[float, float] | None
     duration_s: float
+    deliveries: list[tuple[Delivery, tuple[ChannelName, ...]]] = field(default_factory=list)
 
 
 class LiveMonitor:
@@ -94,6 +100,9 @@ class LiveMonitor:
         self._duration_from_s: float | None = None  # where --duration starts counting (session time)
         self.metadata: list[tuple[str, str]] = []
         self._calibration_written = False
+        self.channels: list[Channel] = []
+        self.deliveries: list[tuple[Delivery, tuple[ChannelName, ...]]] = []  # what reached the wearer, how
+        self._delivering: set[asyncio.Task] = set()
 
     def now_s(self) -> float:
         return (self.now_ns() - self.origin_ns) * 1e-9
@@ -157,6 +166,7 @@ class LiveMonitor:
         warm_up(self.options.settings)  # before any radio traffic: it blocks for about a second
         try:
             await self._connect_both()
+            self.channels = await open_channels(self.options.channels, self.links, self.view.message)
             self.origin_ns = self.now_ns()
             self._open_recording()
             for side, link in self.links.items():
@@ -232,6 +242,7 @@ class LiveMonitor:
                 self.view.alert(alert)
                 if self.recorder is not None:
                     self.recorder.event(now_s, f"alert {alert.kind} ({alert.side}) raised")
+                self._deliver(alert_delivery(alert, now_s))  # issue 14: the coach will decide this spot
             if self.recorder is not None:
                 self.recorder.flush()
             if now_s >= next_status_s:
@@ -293,9 +304,33 @@ class LiveMonitor:
                              activity_since_s=self.engine.activity_since_s(), alerts=len(self.alerts),
                              tracking_only=self.options.tracking_only, axis=self.axis)
 
+    # ---------------------------------------------------------------- delivery (issue 14)
+
+    def _deliver(self, delivery: Delivery) -> None:
+        """Hand a delivery to the channels (terminal, desktop, haptic) without waiting: the
+        engine loop never waits for a notification service or a motor."""
+        task = asyncio.create_task(self._deliver_now(delivery), name=f"deliver-{delivery.kind}")
+        self._delivering.add(task)
+        task.add_done_callback(self._delivering.discard)
+
+    async def _deliver_now(self, delivery: Delivery) -> None:
+        got = await deliver_all(self.channels, delivery)
+        self.deliveries.append((delivery, got))
+        if self.recorder is not None:  # DESIGN.md: "event <time_s> delivered <kind> <channel>"
+            what = delivery.alert_kind if delivery.kind == DeliveryKind.ALERT and delivery.alert_kind else delivery.kind
+            for channel in got:
+                self.recorder.event(delivery.time_s, f"delivered {what} {channel}")
+
+    async def _close_channels(self) -> None:
+        """Let deliveries under way finish (each has its time limit), then close the channels."""
+        if self._delivering:
+            await asyncio.wait(list(self._delivering))
+        await close_all(self.channels)
+
     # ---------------------------------------------------------------- stop
 
     async def _shutdown(self, tasks: list[asyncio.Task]) -> None:
+        await self._close_channels()  # before the links stop: a vibration under way still goes out
         links = list(self.links.values())
         for link in links:
             link.stopping = True
@@ -318,4 +353,4 @@ class LiveMonitor:
 
     def _result(self) -> MonitorResult:
         return MonitorResult(self._final, self.alerts, self.streams, self.links, self.engine.calibration_window_s,
-                             self.now_s())
+                             self.now_s(), self.deliveries)

@@ -1,0 +1,39 @@
+"""What a delivery says: an alert as a Delivery, and its text for a notification or a line."""
+
+from __future__ import annotations
+
+from backmon.live.delivery import Delivery, DeliveryKind
+from processing.alerts import Alert, where_text
+from processing.numbers import duration_text, number
+
+
+def figure_text(alert: Alert) -> str:
+    """The measured figure, the way a person reads it: "70 deg for 4 s", "12 deg to the left
+    for 1 min 00 s", "left side 6 deg for 2 min 00 s", "62 min" (rest and static alerts carry
+    their time in minutes as their value)."""
+    if alert.unit != "deg":
+        return f"{number(alert.value)} {alert.unit}"
+    where = where_text(alert.kind, alert.side, alert.value)
+    angle = f"{number(abs(alert.value))} deg"
+    held = duration_text(alert.start_s - alert.since_s)
+    parts = (where, angle) if where.endswith("side") else (angle, where)
+    return " ".join(p for p in parts if p) + f" for {held}"
+
+
+def alert_delivery(alert: Alert, time_s: float) -> Delivery:
+    """An alert as it is raised (``--feedback immediate``, today's behaviour) as a Delivery:
+    its kind's title, the first guidance line, the measured figure."""
+    advice = alert.guidance[0].text if alert.guidance else alert.message
+    return Delivery(kind=DeliveryKind.ALERT, time_s=time_s, title=alert.kind.title, advice=advice,
+                    figure=figure_text(alert), alert_kind=str(alert.kind), side=str(alert.side))
+
+
+def body_text(delivery: Delivery) -> str:
+    """A notification's body: the figure on the first line, the advice below it."""
+    return "\n".join(part for part in (delivery.figure, delivery.advice) if part)
+
+
+def terminal_line(delivery: Delivery) -> str:
+    """One line for the terminal: "Back to neutral (after 12 s): well done, ..."."""
+    figure = f" ({delivery.figure})" if delivery.figure else ""
+    return f"{delivery.title}{figure}: {delivery.advice}" if delivery.advice else f"{delivery.title}{figure}"

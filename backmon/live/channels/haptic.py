@@ -34,11 +34,12 @@ def motor_lines(links: Mapping[str, SensorLink], *, notify: bool) -> list[str]:
     """One line per sensor family that has no motor, said once when the monitor starts:
     "no vibration motor on Movesense 214530000001, Movesense 214530000002 (movesense): alerts
     come by notification and terminal only"."""
-    with_motor = [link.name for link in links.values() if link.has_motor]
+    with_motor = list(dict.fromkeys(link.name for link in links.values() if link.has_motor))
     without: dict[str, list[str]] = {}
     for link in links.values():
-        if not link.has_motor:
-            without.setdefault(link.profile.name, []).append(link.name)
+        names = without.setdefault(link.profile.name, []) if not link.has_motor else []
+        if link.name not in names:  # WitMotion units all advertise WT901BLE67: name it once
+            names.append(link.name)
     if with_motor:
         ways = f"alerts vibrate on {', '.join(with_motor)} only"
     else:

@@ -122,6 +122,9 @@ def test_the_no_motor_line():
     assert motor_lines(mixed, notify=True) == [
         "no vibration motor on WT901BLE67 (witmotion): alerts vibrate on backmon-L only"]
     assert motor_lines({"left": FakeLink("backmon-L", "backmon")}, notify=True) == []
+    wit = {"left": FakeLink("WT901BLE67", "witmotion"), "right": FakeLink("WT901BLE67", "witmotion")}
+    assert motor_lines(wit, notify=False) == [
+        "no vibration motor on WT901BLE67 (witmotion): alerts come by terminal only"]
 
 
 def test_open_channels_without_options_or_a_bus(monkeypatch):

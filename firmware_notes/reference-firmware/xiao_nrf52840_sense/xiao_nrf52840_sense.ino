@@ -90,6 +90,9 @@ static Pattern playing = {0, {0}, {0}};
 static uint8_t pulse = 0;       // the pulse being played
 static bool motorOn = false;    // in its on phase (else its gap)
 static uint32_t phaseEndMs = 0;
+// Keeps the compiler from moving the buffer's reads and writes across the sequence updates
+// (one core: a compiler barrier is all the seqlock needs).
+static inline void barrier() { __asm__ __volatile__("" ::: "memory"); }
 
 static uint8_t packet[HEADER_LEN + MAX_SAMPLES * SAMPLE_LEN];
 static uint8_t packetSamples = 0;
@@ -157,7 +160,9 @@ static void onHaptic(uint16_t conn, BLECharacteristic *chr, uint8_t *data, uint1
     if (p.onMs[i] < MIN_ON_MS || p.onMs[i] > MAX_ON_MS || p.offMs[i] > MAX_OFF_MS) return;
   }
   hapticSeq++;  // odd: being written
+  barrier();
   hapticBuffer = p;
+  barrier();
   hapticSeq++;  // even: complete
 }
 
@@ -168,10 +173,17 @@ static void setMotor(bool on) {
 
 // Called every pass of loop(): start a new pattern, or move on when a phase is over. Never waits.
 static void serviceMotor() {
-  if (motorStopRequested) { motorStopRequested = false; playing.count = 0; setMotor(false); }
+  if (motorStopRequested) {  // the link dropped: stop, and drop a pattern not yet started
+    motorStopRequested = false;
+    hapticSeen = hapticSeq;
+    playing.count = 0;
+    setMotor(false);
+  }
   uint32_t seq = hapticSeq;
   if (seq != hapticSeen && (seq & 1) == 0) {
+    barrier();
     Pattern p = hapticBuffer;
+    barrier();
     if (hapticSeq == seq) {  // not rewritten while we copied
       hapticSeen = seq;
       playing = p;

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from backmon.live.channels.terminal import render_delivery
 from backmon.live.coach import Coach, CoachSettings, FeedbackStyle
 from backmon.live.live_engine import LiveEngine, warm_up
 from backmon.live.status import LinkStatus, render_status
-from backmon.live.terminal_channel import render_delivery
 from processing import Settings
 from sensors import scenarios
 from sensors.ble.link import LinkState

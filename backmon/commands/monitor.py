@@ -15,9 +15,10 @@ def add_parser(commands) -> None:
     p = commands.add_parser(
         "monitor", help="watch two sensors live: posture status, alerts, recording",
         description="Connect the left and right sensors (one at a time), calibrate (stand still, then one slow "
-                    "forward bend), then show trunk angles and alerts with guidance as they happen, recording "
-                    "everything as a session CSV that 'backmon analyze' reads. Ctrl-C stops and prints the "
-                    "session summary. Nothing is sent anywhere.")
+                    "forward bend), then show trunk angles and alerts with guidance as they happen (also as desktop "
+                    "notifications, and a vibration on sensors with a motor), recording everything as a session "
+                    "CSV that 'backmon analyze' reads. Ctrl-C stops and prints the session summary. Nothing is "
+                    "sent off this computer.")
     p.add_argument("--left", metavar="NAME_OR_ADDRESS",
                    help="the sensor worn left of the spine: its address, advertised name or name prefix")
     p.add_argument("--right", metavar="NAME_OR_ADDRESS", help="the sensor worn right of the spine")
@@ -51,7 +52,13 @@ def add_parser(commands) -> None:
                         "strict calls any hold over 1 min; --config still overrides single settings")
     p.add_argument("--no-control", action="store_true",
                    help="no keys and no control socket ('backmon ctl' will not reach this monitor)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no terminal bell with alerts")
+    p.add_argument("--no-notify", action="store_true",
+                   help="no desktop notifications (by default each alert is also a notification, where the system "
+                        "has a notification service)")
+    p.add_argument("--no-haptics", action="store_true",
+                   help="no vibration (by default sensors with a motor, backmon boards, buzz with each alert)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no desktop notifications, no vibration and no terminal bell: alerts are only printed")
     p.add_argument("--tracking-only", action="store_true", help="record and show angles, but raise no alerts")
     add_no_library_option(p, "the recording (--record)")
     # For tests: virtual sensors and the monitor's clock run this many times faster than real time.
@@ -115,6 +122,7 @@ async def _monitor(args) -> int:
     import asyncio
     import signal
 
+    from backmon.live.channels import ChannelOptions
     from backmon.live.coach import FeedbackStyle
     from backmon.live.control import control_path
     from backmon.live.session import LiveMonitor, MonitorOptions
@@ -144,7 +152,9 @@ async def _monitor(args) -> int:
                                      tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata,
                                      routine=not args.no_routine, feedback=FeedbackStyle(args.feedback),
                                      control_path=None if args.no_control else control_path(),
-                                     keys=not args.no_control)
+                                     keys=not args.no_control,
+                                     channels=ChannelOptions.from_flags(quiet=args.quiet, no_notify=args.no_notify,
+                                                                        no_haptics=args.no_haptics))
             if args.simulate:
                 await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
                 view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "

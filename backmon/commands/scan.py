@@ -10,8 +10,9 @@ NOT_FOUND_ADVICE = ("no supported sensor found: is it switched on, within 10 m, 
 def add_parser(commands) -> None:
     p = commands.add_parser("scan", help="find supported sensors nearby (Bluetooth LE)",
                             description="Scan for supported sensors (WitMotion BLE 5.0, Movesense, backmon "
-                                        "boards) and show name, address, signal strength, profile and battery "
-                                        "(each sensor is connected briefly to read it).")
+                                        "boards) and show name, address, signal strength, profile, battery "
+                                        "(each sensor is connected briefly to read it) and whether it has a "
+                                        "vibration motor for alerts (backmon boards).")
     p.add_argument("--transport", metavar="SPEC",
                    help="Bluetooth stack: the system's (default), or bumble:<hci-transport> such as "
                         "bumble:usb:0 (a USB dongle) or bumble:tcp-client:127.0.0.1:9001 (a shared virtual radio)")
@@ -53,10 +54,11 @@ def _table(result) -> str:
     others = f" ({result.others} other Bluetooth device{'s' * (result.others != 1)} ignored)" if result.others else ""
     if not result.sensors:
         return NOT_FOUND_ADVICE + others
-    rows = [("name", "address", "rssi", "profile", "battery")]
+    rows = [("name", "address", "rssi", "profile", "battery", "motor")]
     # Names and addresses are what the radio heard: anyone nearby can advertise escape sequences.
-    rows += [(printable(s.name), printable(s.address), f"{s.rssi_dbm} dBm", s.profile.name, battery_text(s.battery))
-             for s in result.sensors]
+    # "motor" is the profile's capability (its row), not something the device reported.
+    rows += [(printable(s.name), printable(s.address), f"{s.rssi_dbm} dBm", s.profile.name, battery_text(s.battery),
+              "yes" if s.profile.has_motor else "no") for s in result.sensors]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     count = len(result.sensors)

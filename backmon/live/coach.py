@@ -26,8 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from backmon.live.channels.wording import advice_line, alert_delivery, alert_title
 from backmon.live.delivery import ChannelName, Delivery, DeliveryKind
-from processing.alerts import Alert, AlertKind, where_text
+from processing.alerts import Alert, AlertKind
 from processing.calibration import Recalibration
 from processing.corrections import is_posture
 from processing.numbers import duration_text, number
@@ -104,20 +105,6 @@ class Held:
 class CoachUpdate:
     deliver: list[Decision] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
-
-
-def _advice(alert: Alert) -> str:
-    """One line of advice: the first sentence of the alert's first guidance."""
-    if not alert.guidance:
-        return ""
-    text = alert.guidance[0].text
-    end = text.find(". ")
-    return text if end < 0 else text[:end + 1]
-
-
-def _title(alert: Alert) -> str:
-    where = where_text(alert.kind, alert.side, alert.value)
-    return alert.kind.title + (f" ({where})" if where else "")
 
 
 def held_figure(alert: Alert) -> str:
@@ -214,9 +201,7 @@ class Coach:
             if self.settings.feedback == FeedbackStyle.AFTER:
                 return  # delivered at the return to neutral (_watch)
         self._mark(record, DeliveryKind.ALERT, now_s)
-        out.deliver.append(Decision(Delivery(DeliveryKind.ALERT, now_s, _title(alert), _advice(alert),
-                                             alert.message, alert.kind, alert.side, alert.severity,
-                                             tuple(g.text for g in alert.guidance)), record))
+        out.deliver.append(Decision(alert_delivery(alert, now_s), record))
 
     def _watch(self, now_s: float, hold: HoldReason | None, out: CoachUpdate) -> None:
         """Posture alerts whose condition ended: HELD (after) or CORRECTED (immediate, soon)."""
@@ -238,8 +223,8 @@ class Coach:
             soon = alert.end_s - alert.start_s <= within_s
             if record.style == FeedbackStyle.AFTER:
                 self._mark(record, DeliveryKind.HELD, now_s)
-                advice = "Back to neutral soon after: well done." if soon else _advice(alert)
-                out.deliver.append(Decision(Delivery(DeliveryKind.HELD, now_s, _title(alert), advice,
+                advice = "Back to neutral soon after: well done." if soon else advice_line(alert)
+                out.deliver.append(Decision(Delivery(DeliveryKind.HELD, now_s, alert_title(alert), advice,
                                                      held_figure(alert), alert.kind, alert.side), record))
             elif soon:
                 record.corrected_s = now_s

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from backmon.live.coach import Decision
 from backmon.live.delivery import Channel, ChannelName
 
-CHANNEL_TIMEOUT_S = 5.0  # D-Bus and BLE writes answer in milliseconds; seconds mean trouble
+# D-Bus and BLE writes answer in milliseconds; a vibration or a notification seconds late is about a
+# moment that has passed (the D-Bus default reply timeout, 25 s, is far too long to wait).
+CHANNEL_TIMEOUT_S = 3.0
 
 
 class Courier:
@@ -37,20 +39,21 @@ class Courier:
             self.on_done(decision, through)
 
     async def deliver(self, decision: Decision) -> tuple[ChannelName, ...]:
-        through = []
-        for channel in self.channels:
-            try:
-                ok = await asyncio.wait_for(channel.deliver(decision.delivery), CHANNEL_TIMEOUT_S)
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # noqa: BLE001 -- a channel's trouble never stops monitoring
-                ok = False
-                if channel.name not in self._troubled:  # said once per channel
-                    self._troubled.add(channel.name)
-                    self.on_trouble(f"{channel.name} delivery failed ({type(err).__name__}); going on without it")
-            if ok:
-                through.append(channel.name)
-        return tuple(through)
+        """Every channel at once, each within its time limit: a notification service that hangs
+        never delays the vibration. The names of the channels that carried it, in their order."""
+        done = await asyncio.gather(*(self._one(c, decision.delivery) for c in self.channels))
+        return tuple(c.name for c, ok in zip(self.channels, done) if ok)
+
+    async def _one(self, channel: Channel, delivery) -> bool:
+        try:
+            return bool(await asyncio.wait_for(channel.deliver(delivery), CHANNEL_TIMEOUT_S))
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 -- a channel's trouble never stops monitoring
+            if channel.name not in self._troubled:  # said once per channel
+                self._troubled.add(channel.name)
+                self.on_trouble(f"{channel.name} delivery failed ({type(err).__name__}); going on without it")
+            return False
 
     async def close(self) -> None:
         """Deliver what is queued, then close every channel."""

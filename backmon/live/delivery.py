@@ -42,6 +42,7 @@ class Delivery:
     # Added by the coach's branch (issue 14): for channels with room for more (the terminal).
     severity: str = ""  # the alert's severity (warning, critical), if about an alert
     guidance: tuple[str, ...] = ()  # every guidance text of the alert, in full
+    detail: str = ""  # the alert's whole message, for the terminal (a notification gets the figure)
 
 
 class Channel(Protocol):

@@ -3,9 +3,11 @@
 ``LiveMonitor.run(stop)`` finds both sensors and connects them one at a time, then streams both:
 per side one supervised link task (connection.py) and one consumer task (decode, drop repeats,
 place on the clock, record, feed the engine); one ticker steps the engine, shows the status,
-writes calibration and events into the recording, and flushes it. Time is the host's monotonic
-clock, counted from the moment streaming starts (``time_scale`` speeds it up together with
-virtual sensors that run faster than real time, for tests).
+writes calibration and events into the recording, and flushes it; alerts also go to the
+delivery channels (``backmon.live.channels``: desktop notification, vibration) in tasks of their
+own, so the ticker never waits for them. Time is the host's monotonic clock, counted from the
+moment streaming starts (``time_scale`` speeds it up together with virtual sensors that run
+faster than real time, for tests).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from dataclasses import dataclass, field
 
 from backmon import __version__
 from backmon.live.calibration_guide import CalibrationGuideSettings
+from backmon.live.channels import ChannelOptions, open_channels
+from backmon.live.channels.terminal import TerminalChannel
 from backmon.live.coach import AlertRecord, Coach, CoachSettings, Decision, FeedbackStyle
 from backmon.live.control import KEYS_HELP, Command, ControlServer, KeyReader, Reply, Verb
 from backmon.live.courier import Courier
-from backmon.live.delivery import Channel, ChannelName
+from backmon.live.delivery import Channel, ChannelName, Delivery
 from backmon.live.live_engine import LiveEngine, LiveUpdate, warm_up
 from backmon.live.status import LinkStatus, StatusView, clock_label, render_status
-from backmon.live.terminal_channel import TerminalChannel
 from processing.report.formatting import TimeAxis
 from processing.result import AnalysisResult
 from processing.settings import Settings
@@ -68,6 +71,7 @@ class MonitorOptions:
     feedback: FeedbackStyle = FeedbackStyle.IMMEDIATE  # when posture alerts reach the wearer (coach.py)
     control_path: str | None = None  # the control socket (control.control_path()); None: no socket
     keys: bool = False  # read single keys from stdin (a terminal)
+    channels: ChannelOptions | None = None  # desktop notifications, haptics; None: the terminal only
 
 
 RaisedAlert = AlertRecord  # an alert, when it was raised, and how it was delivered (coach.py)
@@ -90,6 +94,7 @@ class MonitorResult:
     calibration_window_s: tuple[float, float] | None
     duration_s: float
     checkin: CheckIn | None = None
+    deliveries: list[tuple[Delivery, tuple[ChannelName, ...]]] = field(default_factory=list)
 
 
 class LiveMonitor:
@@ -120,6 +125,7 @@ class LiveMonitor:
         self._duration_from_s: float | None = None  # where --duration starts counting (session time)
         self.metadata: list[tuple[str, str]] = []
         self._calibration_written = False
+        self.deliveries: list[tuple[Delivery, tuple[ChannelName, ...]]] = []  # what reached the wearer, how
 
     def now_s(self) -> float:
         return (self.now_ns() - self.origin_ns) * 1e-9
@@ -184,6 +190,9 @@ class LiveMonitor:
         warm_up(self.options.settings)  # before any radio traffic: it blocks for about a second
         try:
             await self._connect_both()
+            # Desktop and haptic channels beside the terminal (the coach's own terminal channel).
+            extra = await open_channels(self.options.channels, self.links, self.view.message)
+            self.courier.channels += [c for c in extra if c.name != ChannelName.TERMINAL]
             self.origin_ns = self.now_ns()
             self._open_recording()
             self.courier.start()
@@ -285,6 +294,7 @@ class LiveMonitor:
     def _delivered(self, decision: Decision, through: tuple[ChannelName, ...]) -> None:
         """A delivery done: which channels got it through, in the record and the recording."""
         d, record = decision.delivery, decision.record
+        self.deliveries.append((d, through))
         if record is not None and record.delivered_s == d.time_s and record.delivered_as == d.kind:
             record.channels = through
         about = d.alert_kind or f"{d.side} sensor"
@@ -414,6 +424,8 @@ class LiveMonitor:
             self.keys.close()  # the terminal as it was, before anything else is asked
         if self.control is not None:
             await self.control.close()
+        await self.courier.close()  # queued deliveries and the channels, before the links stop: a vibration
+        # under way still goes out
         links = list(self.links.values())
         for link in links:
             link.stopping = True
@@ -430,7 +442,6 @@ class LiveMonitor:
         try:
             self._final = self.engine.finish(source=self.options.record or "live session",
                                              metadata=dict(self.metadata))
-            await self.courier.close()
             if self.end_of_shift is not None:
                 await self._ask_checkin()
         finally:
@@ -451,4 +462,4 @@ class LiveMonitor:
 
     def _result(self) -> MonitorResult:
         return MonitorResult(self._final, self.alerts, self.streams, self.links, self.engine.calibration_window_s,
-                             self.now_s(), self._checkin)
+                             self.now_s(), self._checkin, self.deliveries)

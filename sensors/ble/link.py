@@ -29,7 +29,7 @@ from sensors.ble.discovery import battery_text
 from sensors.ble.errors import AmbiguousSensor, ConnectFailed, ProfileMismatch, SensorNotFound
 from sensors.ble.transport import Radio
 from sensors.errors import MalformedPacket
-from sensors.profiles import DeviceProfile, parse_battery_level
+from sensors.profiles import DeviceProfile, HapticPattern, parse_battery_level
 
 # AA:BB:CC:DD:EE:FF (Linux, Windows; Bumble may add /P for public) or a CoreBluetooth UUID (macOS).
 _ADDRESS = re.compile(r"([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}(/P)?|[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
@@ -39,6 +39,7 @@ RECONNECT_SCAN_S = 5.0
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)  # then 8 s between reconnect attempts
 SILENT_S = 5.0  # connected without data this long: reconnect (and resend the configuration)
 OPERATION_TIMEOUT_S = 10.0  # any one GATT operation
+HAPTIC_TIMEOUT_S = 2.0  # a vibration later than this is no longer about the moment it was for
 LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, MalformedPacket)
 RECONNECTED = (-1, b"")  # queued before the first notification of every new connection
 
@@ -239,6 +240,26 @@ class SensorLink:
                 self.down_since_ns = since
                 self._set(LinkState.SILENT, f"no data for {self.silent_s:g} s: reconnecting")
                 return
+
+    # ---------------------------------------------------------------- the wearer's motor
+
+    @property
+    def has_motor(self) -> bool:
+        return self.profile.has_motor
+
+    async def vibrate(self, pattern: HapticPattern, *, timeout_s: float = HAPTIC_TIMEOUT_S) -> bool:
+        """Play a pattern on the sensor's motor: True once the board acknowledged the write.
+        False (never raises) without a motor, while the link is down, or when the write fails or
+        takes longer than timeout_s; the link itself is left to ``run`` to look after."""
+        client, p = self.client, self.profile
+        if not p.has_motor or self.state != LinkState.CONNECTED or client is None or not client.is_connected:
+            return False
+        try:
+            async with asyncio.timeout(timeout_s):
+                await client.write_gatt_char(p.haptic_uuid, p.encode_haptic(pattern), response=True)
+        except LINK_ERRORS:
+            return False
+        return True
 
     def _set(self, state: LinkState, text: str, *, quiet: bool = False) -> None:
         changed = state != self.state

@@ -12,9 +12,11 @@ use the profiles' own encoders, so a client that works with them works with the 
   (200, or 404 for another path, 400 for another rate) then IMU6 data, rate / 13 samples per
   message, split into DATA_PART2/3 parts when a message exceeds MTU - 3; ``[2, ref]``
   unsubscribes; ``[0, ref]`` says Hello. Unsubscribed when the link drops.
-- ``BackmonBoard``: the backmon profile (data, control, info) plus Battery Service and Device
-  Information; starts on ``01 <rate>`` at its nearest supported rate, batches up to 19 samples
-  (fewer at small MTUs) or 40 ms, sequence from 0; stops on ``00`` and when the link drops.
+- ``BackmonBoard``: the backmon profile (data, control, info, haptic) plus Battery Service and
+  Device Information; starts on ``01 <rate>`` at its nearest supported rate, batches up to 19
+  samples (fewer at small MTUs) or 40 ms, sequence from 0; stops on ``00`` and when the link
+  drops. Its "motor" is a record: every haptic write, with the wearer's clock when it came
+  (``haptics``). WitMotion and Movesense have no motor, so no haptic characteristic.
 
 Run one over a Bumble HCI transport from the command line (see ``main``), e.g. to join a radio
 shared across processes: ``python -m sensors.ble.virtual_sensors --transport
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import zlib
+from dataclasses import dataclass
 
 from bumble.core import UUID
 from bumble.gatt import Characteristic, CharacteristicValue, Service
@@ -34,7 +37,7 @@ from sensors.ble.bumble_backend import quiet_bumble_logs
 from sensors.ble.virtual_peripheral import Faults, Packet, SideStream, VirtualPeripheral, VirtualWearer
 from sensors.errors import MalformedPacket
 from sensors.profiles import backmon, movesense, witmotion
-from sensors.profiles.base import DeviceProfile
+from sensors.profiles.base import DeviceProfile, HapticPattern
 from sensors.samples import SIDES, Side
 
 _P = Characteristic.Properties
@@ -168,6 +171,16 @@ class MovesenseSensor(VirtualPeripheral):
         return packets, k
 
 
+@dataclass(frozen=True)
+class HapticWrite:
+    """One write a virtual board's motor received: when (scenario seconds), the bytes, and the
+    pattern they decode to (None when they do not)."""
+
+    time_s: float
+    data: bytes
+    pattern: HapticPattern | None
+
+
 class BackmonBoard(VirtualPeripheral):
     """A DIY board running backmon's reference firmware (firmware_notes/backmon-gatt-profile.md)."""
 
@@ -179,17 +192,19 @@ class BackmonBoard(VirtualPeripheral):
         self.notifying = False
         self.seq = 0
         self.commands: list[backmon.ControlCommand] = []
+        self.haptics: list[HapticWrite] = []
 
     def services(self) -> list[Service]:
         data = Characteristic(backmon.DATA_UUID, _P.NOTIFY, _READ, b"")
         control = Characteristic(backmon.CONTROL_UUID, _P.WRITE, _WRITE, CharacteristicValue(write=self._on_control))
+        haptic = Characteristic(backmon.HAPTIC_UUID, _P.WRITE, _WRITE, CharacteristicValue(write=self._on_haptic))
         info = Characteristic(backmon.INFO_UUID, _P.READ, _READ, CharacteristicValue(read=lambda c: self._info()))
         level = Characteristic(UUID.from_16_bits(0x2A19), _P.READ | _P.NOTIFY, _READ,
                                CharacteristicValue(read=lambda c: bytes([self.battery_percent])))
         device_info = [Characteristic(UUID.from_16_bits(uuid16), _P.READ, _READ, text.encode())
                        for uuid16, text in ((0x2A29, "backmon"), (0x2A24, "virtual board"), (0x2A26, "1"))]
         self.watch_subscription(data)
-        return [Service(backmon.SERVICE_UUID, [data, control, info]),
+        return [Service(backmon.SERVICE_UUID, [data, control, info, haptic]),
                 Service(UUID.from_16_bits(0x180F), [level]),
                 Service(UUID.from_16_bits(0x180A), device_info)]
 
@@ -215,6 +230,14 @@ class BackmonBoard(VirtualPeripheral):
             self.start_stream(nearest)
         elif command.code == backmon.CTRL_STOP:
             self.stop_stream()
+
+    def _on_haptic(self, connection, value: bytes) -> None:
+        """What the board's motor was asked to play (kept even when malformed: tests read it)."""
+        try:
+            pattern = backmon.parse_haptic(bytes(value))
+        except MalformedPacket:
+            pattern = None  # the reference firmware ignores it
+        self.haptics.append(HapticWrite(self.wearer.clock.now_s(), bytes(value), pattern))
 
     def packets(self, stream: SideStream, start: int, end: int, now_s: float) -> tuple[list[Packet], int]:
         most = max(1, min(backmon.MAX_SAMPLES_MTU_247, (self.mtu - 3 - 16) // 12))

@@ -23,7 +23,9 @@ UnsupportedRate or UsageError for others) and ``default_rate_hz``, ``has_device_
 carry ``device_time_s``), ``battery`` (a BatteryAccess: a characteristic to read and give to
 ``parse_battery_level``, or a request to write whose answer arrives through the decoder as a
 BatteryReading; None when the device offers neither), ``info_uuid`` (backmon's info
-characteristic, read with ``backmon.parse_info``).
+characteristic, read with ``backmon.parse_info``), ``haptic_uuid`` and ``encode_haptic`` (a
+vibration motor: write ``encode_haptic(HapticPattern)`` there; None for families without one, so
+``has_motor`` is the capability the monitor and ``scan`` show: backmon boards only).
 
 ``parse`` and ``encode`` are the family module's pure functions (bytes of one whole
 notification <-> samples; their keywords differ by family: Movesense needs the subscribed
@@ -45,6 +47,7 @@ from sensors.profiles.base import (
     CommandResult,
     Decoded,
     DeviceProfile,
+    HapticPattern,
     RegisterReply,
     Reply,
     StreamDecoder,
@@ -58,7 +61,7 @@ PROFILES: dict[str, DeviceProfile] = {
 }
 
 __all__ = ["BATTERY_LEVEL_UUID", "BATTERY_SERVICE_UUID", "PROFILES", "BatteryAccess", "BatteryReading",
-           "CommandResult", "Decoded", "DeviceProfile", "RegisterReply", "Reply", "StreamDecoder",
+           "CommandResult", "Decoded", "DeviceProfile", "HapticPattern", "RegisterReply", "Reply", "StreamDecoder",
            "parse_battery_level", "profile_for_name"]
 
 

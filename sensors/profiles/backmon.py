@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sensors.errors import MalformedPacket, UsageError
-from sensors.profiles.base import INT16_FULL_SCALE, STANDARD_BATTERY, Decoded, DeviceProfile, to_int16
+from sensors.profiles.base import (
+    INT16_FULL_SCALE,
+    STANDARD_BATTERY,
+    Decoded,
+    DeviceProfile,
+    HapticPattern,
+    to_int16,
+)
 from sensors.samples import ImuSample
 
 # One random 128-bit base (generated once for backmon); characteristics differ in bytes 2-3.
@@ -19,6 +26,7 @@ SERVICE_UUID = "e1a30001-1273-41d7-9ddb-9aeb1e2c3469"
 DATA_UUID = "e1a30002-1273-41d7-9ddb-9aeb1e2c3469"  # notify: data packets
 CONTROL_UUID = "e1a30003-1273-41d7-9ddb-9aeb1e2c3469"  # write with response: start / stop / ranges
 INFO_UUID = "e1a30004-1273-41d7-9ddb-9aeb1e2c3469"  # read: device info
+HAPTIC_UUID = "e1a30005-1273-41d7-9ddb-9aeb1e2c3469"  # write with response: vibration pattern
 NAME_PREFIXES = ("backmon",)
 FORMAT_VERSION = 1
 
@@ -68,6 +76,23 @@ DEFAULT_RATE_HZ = 52.0
 _INFO = struct.Struct("<BBBBI")
 _RATE = struct.Struct("<H")
 MAX_INFO_RATES = 16
+
+
+# Haptic writes (HAPTIC_UUID, write with response), little-endian:
+#   0  u8   N, the number of pulses (0-4; 0 stops the motor at once)
+#   1  N x (u16 on_ms, u16 off_ms)  each pulse: motor on for on_ms (20-1000), then off for off_ms (0-1000)
+# A write replaces whatever pattern is playing. 1 + 4 x 4 = 17 bytes at most: one write fits the
+# 20 bytes of the default MTU of 23, so the pattern never needs a long (queued) write.
+# Example: three pulses of 400 ms with 200 ms gaps (the monitor's "alert" pattern):
+#   03 9001c800 9001c800 90010000 -> N 3; 0x0190 = 400 ms on, 0x00c8 = 200 ms off; twice; 400 on, 0 off
+_HAPTIC_COUNT = struct.Struct("<B")
+_PULSE = struct.Struct("<HH")
+MAX_PULSES = 4
+# Limits of the format: a pulse shorter than 20 ms is hardly felt from a coin motor that has to
+# spin up first (firmware_notes/backmon-gatt-profile.md, "Haptic"), and at most 4 x 1 s on per
+# write means a client that hangs can never leave the motor running.
+MIN_ON_MS, MAX_ON_MS = 20, 1000
+MAX_OFF_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -211,6 +236,38 @@ def encode_info(info: DeviceInfo) -> bytes:
             + b"".join(_RATE.pack(r) for r in info.rates_hz))
 
 
+def _check_pulse(on_ms: int, off_ms: int) -> bool:
+    return MIN_ON_MS <= on_ms <= MAX_ON_MS and 0 <= off_ms <= MAX_OFF_MS
+
+
+def encode_haptic(pattern: HapticPattern) -> bytes:
+    """A vibration pattern -> the bytes to write to HAPTIC_UUID. ValueError outside the limits."""
+    pulses = pattern.pulses_ms
+    if len(pulses) > MAX_PULSES:
+        raise ValueError(f"a backmon haptic pattern holds at most {MAX_PULSES} pulses, not {len(pulses)}")
+    for on_ms, off_ms in pulses:
+        if not _check_pulse(on_ms, off_ms):
+            raise ValueError(f"pulse ({on_ms}, {off_ms}) ms is outside {MIN_ON_MS}-{MAX_ON_MS} ms on, "
+                             f"0-{MAX_OFF_MS} ms off")
+    return _HAPTIC_COUNT.pack(len(pulses)) + b"".join(_PULSE.pack(on, off) for on, off in pulses)
+
+
+def parse_haptic(data: bytes) -> HapticPattern:
+    """A haptic write -> the pattern it asks for (what a board, or a virtual one, plays).
+    MalformedPacket for anything outside the format; an empty pattern means "stop"."""
+    if not data:
+        raise MalformedPacket("empty haptic write")
+    count = data[0]
+    if count > MAX_PULSES or len(data) != 1 + count * _PULSE.size:
+        raise MalformedPacket(f"haptic write of {len(data)} bytes does not hold the {count} pulses it announces "
+                              f"(at most {MAX_PULSES})")
+    pulses = tuple(_PULSE.unpack_from(data, 1 + i * _PULSE.size) for i in range(count))
+    if not all(_check_pulse(on, off) for on, off in pulses):
+        raise MalformedPacket(f"haptic pulse outside {MIN_ON_MS}-{MAX_ON_MS} ms on, 0-{MAX_OFF_MS} ms off: "
+                              f"{bytes(data).hex()}")
+    return HapticPattern(pulses)
+
+
 def start_commands(rate_hz: float) -> tuple[bytes, ...]:
     """Start streaming (write to CONTROL_UUID after enabling notifications on DATA_UUID)."""
     return (start_command(rate_hz),)
@@ -255,4 +312,6 @@ PROFILE = DeviceProfile(
     decoder=BackmonDecoder,
     battery=STANDARD_BATTERY,
     info_uuid=INFO_UUID,
+    haptic_uuid=HAPTIC_UUID,
+    encode_haptic=encode_haptic,
 )

@@ -100,6 +100,19 @@ class BatteryAccess:
 STANDARD_BATTERY = BatteryAccess(read_uuid=BATTERY_LEVEL_UUID)
 
 
+@dataclass(frozen=True)
+class HapticPattern:
+    """A vibration: pulses played in order, each ``(on_ms, off_ms)``: the motor runs for on_ms,
+    then rests for off_ms (the last gap only spaces it from whatever comes next)."""
+
+    pulses_ms: tuple[tuple[int, int], ...]
+    name: str = ""  # "alert", "corrected": what the wearer learns to tell apart
+
+    @property
+    def duration_ms(self) -> int:
+        return sum(on + off for on, off in self.pulses_ms)
+
+
 def parse_battery_level(data: bytes) -> BatteryReading:
     """Battery Level characteristic 0x2A19: one uint8, percent 0-100 (Bluetooth SIG BAS 1.1)."""
     if len(data) != 1 or data[0] > 100:
@@ -133,6 +146,14 @@ class DeviceProfile:
     decoder: Callable[[float | None], StreamDecoder]
     battery: BatteryAccess | None = None
     info_uuid: str | None = None
+    # A vibration motor: write encode_haptic(pattern) to haptic_uuid (with response). None: no
+    # motor (the family has none, or its protocol offers no way to drive one).
+    haptic_uuid: str | None = None
+    encode_haptic: Callable[[HapticPattern], bytes] | None = None
+
+    @property
+    def has_motor(self) -> bool:
+        return self.haptic_uuid is not None and self.encode_haptic is not None
 
     def matches(self, name: str | None) -> bool:
         """True when an advertised name starts with one of this family's prefixes (any case)."""

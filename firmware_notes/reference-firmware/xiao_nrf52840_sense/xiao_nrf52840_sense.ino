@@ -5,7 +5,12 @@
 //   data    e1a30002-1273-41d7-9ddb-9aeb1e2c3469  notify: data packets
 //   control e1a30003-1273-41d7-9ddb-9aeb1e2c3469  write:  00 stop, 01 <u16 Hz> start, 02 <ranges> ranges
 //   info    e1a30004-1273-41d7-9ddb-9aeb1e2c3469  read:   version, ranges, flags, rates
+//   haptic  e1a30005-1273-41d7-9ddb-9aeb1e2c3469  write:  N, N x (u16 on ms, u16 off ms) vibration
 //   plus the SIG Battery Service (0x180F / 0x2A19) and Device Information (0x180A).
+//
+// Vibration motor (optional, firmware_notes/haptics.md): a coin motor switched by a logic-level
+// N-MOSFET whose gate is on pin D2 (P0.28), with a flyback diode across the motor. Without
+// one wired, the patterns simply drive an unconnected pin.
 //
 // Build: Arduino IDE or arduino-cli with the "Seeed nRF52 Boards" core (the non-mbed one, which
 // carries Adafruit's Bluefruit library), board "Seeed XIAO nRF52840 Sense", and the library
@@ -33,6 +38,8 @@ static const uint8_t UUID_CONTROL[16] = {0x69, 0x34, 0x2c, 0x1e, 0xeb, 0x9a, 0xd
                                          0xd7, 0x41, 0x73, 0x12, 0x03, 0x00, 0xa3, 0xe1};
 static const uint8_t UUID_INFO[16] = {0x69, 0x34, 0x2c, 0x1e, 0xeb, 0x9a, 0xdb, 0x9d,
                                       0xd7, 0x41, 0x73, 0x12, 0x04, 0x00, 0xa3, 0xe1};
+static const uint8_t UUID_HAPTIC[16] = {0x69, 0x34, 0x2c, 0x1e, 0xeb, 0x9a, 0xdb, 0x9d,
+                                        0xd7, 0x41, 0x73, 0x12, 0x05, 0x00, 0xa3, 0xe1};
 
 // ---- format constants (backmon-gatt-profile.md) -------------------------------------------
 static const uint8_t FORMAT_VERSION = 1;
@@ -44,6 +51,9 @@ static const uint8_t N_RATES = sizeof(RATES_HZ) / sizeof(RATES_HZ[0]);
 static const uint8_t ACCEL_CODE = 1;  // +-4 g   (code table in the specification)
 static const uint8_t GYRO_CODE = 2;   // +-500 deg/s
 static const uint8_t RANGES = ACCEL_CODE | (GYRO_CODE << 4);  // 0x21
+// Haptic writes: N pulses (0 stops), each on 20-1000 ms then off 0-1000 ms; 1 + 4 * 4 = 17 bytes.
+static const uint16_t MAX_PULSES = 4, MIN_ON_MS = 20, MAX_ON_MS = 1000, MAX_OFF_MS = 1000;
+static const uint8_t MOTOR_PIN = 2;  // D2 = P0.28: the MOSFET's gate (haptics.md)
 
 // ---- IMU (ST LSM6DS3TR-C datasheet: registers, sensitivities) -----------------------------
 static const uint8_t REG_CTRL1_XL = 0x10, REG_CTRL2_G = 0x11, REG_CTRL3_C = 0x12, REG_OUTX_L_G = 0x22;
@@ -56,7 +66,7 @@ static const float ACCEL_TO_BACKMON = 0.999424f, GYRO_TO_BACKMON = 1.146880f;
 
 LSM6DS3 imu(I2C_MODE, 0x6A);
 BLEService service(UUID_SERVICE);
-BLECharacteristic dataChr(UUID_DATA), controlChr(UUID_CONTROL), infoChr(UUID_INFO);
+BLECharacteristic dataChr(UUID_DATA), controlChr(UUID_CONTROL), infoChr(UUID_INFO), hapticChr(UUID_HAPTIC);
 BLEBas battery;
 BLEDis deviceInfo;
 
@@ -67,6 +77,22 @@ static bool streaming = false;
 static uint32_t periodUs = 9615;  // 10^6 / 104, until a start command says otherwise
 static uint64_t nextSampleUs = 0;
 static uint16_t seq = 0;
+
+// The haptic write is handed from the BLE task to loop() like a seqlock: the callback bumps
+// hapticSeq before and after filling the buffer (odd while writing), and loop() copies it and
+// keeps the copy only if the sequence was even and unchanged around the copy.
+struct Pattern { uint8_t count; uint16_t onMs[MAX_PULSES], offMs[MAX_PULSES]; };
+static Pattern hapticBuffer;
+static volatile uint32_t hapticSeq = 0;
+static volatile bool motorStopRequested = false;
+static uint32_t hapticSeen = 0;
+static Pattern playing = {0, {0}, {0}};
+static uint8_t pulse = 0;       // the pulse being played
+static bool motorOn = false;    // in its on phase (else its gap)
+static uint32_t phaseEndMs = 0;
+// Keeps the compiler from moving the buffer's reads and writes across the sequence updates
+// (one core: a compiler barrier is all the seqlock needs).
+static inline void barrier() { __asm__ __volatile__("" ::: "memory"); }
 
 static uint8_t packet[HEADER_LEN + MAX_SAMPLES * SAMPLE_LEN];
 static uint8_t packetSamples = 0;
@@ -122,6 +148,60 @@ static void onControl(uint16_t conn, BLECharacteristic *chr, uint8_t *data, uint
   // specification allows (the ranges in every packet and in info stay true).
 }
 
+// Haptic writes arrive in the BLE task: check them, store them, and let loop() play them.
+static void onHaptic(uint16_t conn, BLECharacteristic *chr, uint8_t *data, uint16_t len) {
+  (void)conn; (void)chr;
+  if (len < 1 || data[0] > MAX_PULSES || len != 1 + 4 * data[0]) return;  // ignored, as the spec says
+  Pattern p;
+  p.count = data[0];
+  for (uint8_t i = 0; i < p.count; i++) {
+    p.onMs[i] = data[1 + 4 * i] | (data[2 + 4 * i] << 8);
+    p.offMs[i] = data[3 + 4 * i] | (data[4 + 4 * i] << 8);
+    if (p.onMs[i] < MIN_ON_MS || p.onMs[i] > MAX_ON_MS || p.offMs[i] > MAX_OFF_MS) return;
+  }
+  hapticSeq++;  // odd: being written
+  barrier();
+  hapticBuffer = p;
+  barrier();
+  hapticSeq++;  // even: complete
+}
+
+static void setMotor(bool on) {
+  motorOn = on;
+  digitalWrite(MOTOR_PIN, on ? HIGH : LOW);
+}
+
+// Called every pass of loop(): start a new pattern, or move on when a phase is over. Never waits.
+static void serviceMotor() {
+  if (motorStopRequested) {  // the link dropped: stop, and drop a pattern not yet started
+    motorStopRequested = false;
+    hapticSeen = hapticSeq;
+    playing.count = 0;
+    setMotor(false);
+  }
+  uint32_t seq = hapticSeq;
+  if (seq != hapticSeen && (seq & 1) == 0) {
+    barrier();
+    Pattern p = hapticBuffer;
+    barrier();
+    if (hapticSeq == seq) {  // not rewritten while we copied
+      hapticSeen = seq;
+      playing = p;
+      pulse = 0;
+      setMotor(false);  // a new pattern replaces the one playing
+      if (playing.count > 0) { setMotor(true); phaseEndMs = millis() + playing.onMs[0]; }
+    }
+  }
+  if (pulse >= playing.count || (int32_t)(millis() - phaseEndMs) < 0) return;
+  if (motorOn) {                       // on phase over: the gap
+    setMotor(false);
+    phaseEndMs += playing.offMs[pulse];
+  } else if (++pulse < playing.count) {  // gap over: the next pulse
+    setMotor(true);
+    phaseEndMs += playing.onMs[pulse];
+  }
+}
+
 static void onConnect(uint16_t conn) {
   BLEConnection *c = Bluefruit.Connection(conn);
   if (c == NULL) return;
@@ -132,6 +212,7 @@ static void onConnect(uint16_t conn) {
 static void onDisconnect(uint16_t conn, uint8_t reason) {
   (void)conn; (void)reason;
   stopRequested = true;  // wait for a new start command after a reconnect
+  motorStopRequested = true;  // and never leave the motor running for a client that has gone
 }
 
 static void resetPacket(uint64_t firstSampleUs) {
@@ -199,6 +280,8 @@ void setup() {
   digitalWrite(PIN_LSM6DS3TR_C_POWER, HIGH);
   delay(10);
 #endif
+  pinMode(MOTOR_PIN, OUTPUT);
+  digitalWrite(MOTOR_PIN, LOW);  // the gate's 100 k pull-down keeps it off until here (haptics.md)
   pinMode(VBAT_ENABLE, OUTPUT);
   digitalWrite(VBAT_ENABLE, LOW);
   analogReference(AR_INTERNAL_3_0);
@@ -239,6 +322,11 @@ void setup() {
   infoChr.setMaxLen(8 + 2 * N_RATES);
   infoChr.begin();
   writeInfo();
+  hapticChr.setProperties(CHR_PROPS_WRITE);
+  hapticChr.setPermission(SECMODE_NO_ACCESS, SECMODE_OPEN);
+  hapticChr.setMaxLen(1 + 4 * MAX_PULSES);
+  hapticChr.setWriteCallback(onHaptic);
+  hapticChr.begin();
 
   Bluefruit.Advertising.addFlags(BLE_GAP_ADV_FLAGS_LE_ONLY_GENERAL_DISC_MODE);
   Bluefruit.Advertising.addService(service);  // 128-bit UUID in the advertisement
@@ -252,6 +340,7 @@ void setup() {
 void loop() {
   if (stopRequested) { stopRequested = false; startRequested = false; stopStreaming(); }
   if (startRequested) { startRequested = false; startStreaming(requestedRateHz); }
+  serviceMotor();  // patterns play whether or not the board is streaming
 
   static uint32_t lastBatteryMs = 0;
   if (millis() - lastBatteryMs > 60000) { lastBatteryMs = millis(); updateBattery(); }

@@ -29,7 +29,7 @@ def test_immediate_alert_then_back_to_neutral_within_30_s():
     first = coach.update(100.25, raised=[alert])
     assert _kinds(first) == [(DeliveryKind.ALERT, 100.25)]
     d = first.deliver[0].delivery
-    assert (d.title, d.advice, d.figure, d.severity) == ("Deep forward bend held", "Come up slowly.", "Trunk bent.",
+    assert (d.title, d.advice, d.figure, d.severity) == ("Deep forward bend held", "Come up slowly.", "69 deg for 4 s",
                                                          "warning")
     assert coach.update(105.0).deliver == []  # still bent
     alert.end_s = 112.0  # the wearer straightened 12 s after the alert

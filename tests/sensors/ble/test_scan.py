@@ -55,8 +55,9 @@ def test_battery_text():
 def test_backmon_scan_simulate_prints_the_two_virtual_sensors(capsys):
     assert main(["scan", "--simulate", "--timeout", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["name", "address", "rssi", "profile", "battery"]
-    rows = {line.split()[0]: line for line in out[1:-1]}
-    assert "witmotion" in rows["WT901BLE67"] and "3.90 V" in rows["WT901BLE67"]
-    assert "backmon" in rows["backmon-R"] and "87 %" in rows["backmon-R"]
+    assert out[0].split() == ["name", "address", "rssi", "profile", "battery", "motor"]
+    rows = {line.split()[0]: line.split() for line in out[1:-1]}
+    # The motor column is the profile row's capability: backmon boards have one, WitMotion none.
+    assert rows["WT901BLE67"][4:] == ["witmotion", "3.90", "V", "no"]
+    assert rows["backmon-R"][4:] == ["backmon", "87", "%", "yes"]
     assert out[-1] == "2 supported sensors found"

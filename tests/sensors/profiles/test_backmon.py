@@ -13,6 +13,7 @@ from sensors.errors import MalformedPacket, UsageError
 from sensors.profiles import (
     PROFILES,
     BatteryReading,
+    HapticPattern,
     parse_battery_level,
     profile_for_name,
 )
@@ -25,6 +26,8 @@ SKETCH = NOTES / "reference-firmware" / "xiao_nrf52840_sense" / "xiao_nrf52840_s
 # The specification's example packet (backmon-gatt-profile.md, "Example").
 EXAMPLE = bytes.fromhex("01210700a025260000000000102700000000000000200000000000000010000000200004000000fc")
 INFO_EXAMPLE = bytes.fromhex("012100048f2500001a0034006800d000")
+# The specification's haptic example (backmon-gatt-profile.md, "Haptic"): the monitor's alert pattern.
+HAPTIC_EXAMPLE = bytes.fromhex("039001c8009001c80090010000")
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -45,7 +48,7 @@ def test_the_spec_shows_the_example_and_the_module_uuids():
     assert bytes.fromhex(spaced.replace("\n", " ")) == EXAMPLE
     assert " ".join(re.findall(r"01 21 00 04 [0-9a-f ]+", spec)[0].split()) == " ".join(
         [INFO_EXAMPLE[:4].hex(" "), INFO_EXAMPLE[4:8].hex(), *(INFO_EXAMPLE[i:i + 2].hex() for i in range(8, 16, 2))])
-    for name in ("SERVICE_UUID", "DATA_UUID", "CONTROL_UUID", "INFO_UUID"):
+    for name in ("SERVICE_UUID", "DATA_UUID", "CONTROL_UUID", "INFO_UUID", "HAPTIC_UUID"):
         assert f"`{getattr(bm, name)}`" in spec
 
 
@@ -53,7 +56,7 @@ def test_reference_firmware_uses_the_module_uuids_and_constants():
     sketch = SKETCH.read_text()
     arrays = dict(re.findall(r"UUID_(\w+)\[16\] = \{([^}]*)\}", sketch))
     for name, const in (("SERVICE", bm.SERVICE_UUID), ("DATA", bm.DATA_UUID), ("CONTROL", bm.CONTROL_UUID),
-                        ("INFO", bm.INFO_UUID)):
+                        ("INFO", bm.INFO_UUID), ("HAPTIC", bm.HAPTIC_UUID)):
         little_endian = bytes(int(b, 16) for b in arrays[name].replace("\n", " ").split(","))
         assert str(uuid.UUID(bytes=little_endian[::-1])) == const
         assert const in sketch  # and the string in its header comment
@@ -62,6 +65,42 @@ def test_reference_firmware_uses_the_module_uuids_and_constants():
     assert "CTRL_STOP = 0x00, CTRL_START = 0x01, CTRL_SET_RANGES = 0x02" in sketch
     assert "RATES_HZ[] = {26, 52, 104, 208}" in sketch and bm.RATES_HZ == (26.0, 52.0, 104.0, 208.0)
     assert 'NAME[] = "backmon-L"' in sketch and PROFILES["backmon"].matches("backmon-L")
+    assert "MAX_PULSES = 4, MIN_ON_MS = 20, MAX_ON_MS = 1000, MAX_OFF_MS = 1000" in sketch
+    assert (bm.MAX_PULSES, bm.MIN_ON_MS, bm.MAX_ON_MS, bm.MAX_OFF_MS) == (4, 20, 1000, 1000)
+
+
+def test_haptic_spec_example_is_the_alert_pattern():
+    # 03: three pulses; 0x0190 = 400 ms on, 0x00c8 = 200 ms off (twice); then 400 ms on, 0 off.
+    pattern = HapticPattern(((400, 200), (400, 200), (400, 0)))
+    assert bm.encode_haptic(pattern) == HAPTIC_EXAMPLE
+    assert bm.parse_haptic(HAPTIC_EXAMPLE) == pattern and pattern.duration_ms == 1600
+    spaced = re.search(r"```\n(03 9001.*?)\n```", SPEC.read_text(), re.DOTALL).group(1)
+    assert bytes.fromhex(spaced) == HAPTIC_EXAMPLE
+    # 01 5000 0000: one 80 ms tap; 00: stop now; four pulses fill 17 bytes, within a default-MTU write (20).
+    assert bm.encode_haptic(HapticPattern(((80, 0),))) == bytes.fromhex("0150000000")
+    assert bm.encode_haptic(HapticPattern(())) == b"\x00" and bm.parse_haptic(b"\x00") == HapticPattern(())
+    assert len(bm.encode_haptic(HapticPattern(((1000, 1000),) * 4))) == 17 <= 23 - 3
+
+
+@pytest.mark.parametrize("pulses", [((19, 0),), ((1001, 0),), ((100, 1001),), ((100, 100),) * 5])
+def test_haptic_limits(pulses):
+    with pytest.raises(ValueError):
+        bm.encode_haptic(HapticPattern(pulses))
+    raw = bytes([len(pulses)]) + b"".join(struct.pack("<HH", on, off) for on, off in pulses)
+    with pytest.raises(MalformedPacket):
+        bm.parse_haptic(raw)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x01", b"\x01\x50\x00\x00", HAPTIC_EXAMPLE + b"\x00",
+                                  b"\x05" + b"\x50\x00" * 10])
+def test_malformed_haptic_writes(data):
+    with pytest.raises(MalformedPacket):
+        bm.parse_haptic(data)
+
+
+def test_motors_come_from_the_profile_rows():
+    assert PROFILES["backmon"].has_motor and PROFILES["backmon"].haptic_uuid == bm.HAPTIC_UUID
+    assert not PROFILES["movesense"].has_motor and not PROFILES["witmotion"].has_motor
 
 
 def test_encode_writes_the_spec_example():
@@ -169,7 +208,7 @@ def test_every_profile_uses_full_128_bit_lowercase_uuids():
 @given(st.binary(max_size=260))
 @FUZZ
 def test_fuzz_parsers_raise_only_malformed_packet(data):
-    for parse in (bm.parse, bm.parse_info, bm.parse_control, parse_battery_level):
+    for parse in (bm.parse, bm.parse_info, bm.parse_control, bm.parse_haptic, parse_battery_level):
         try:
             parse(data)
         except MalformedPacket:

@@ -18,7 +18,8 @@ def render_delivery(delivery: Delivery, *, clock: str = "") -> list[str]:
     """The lines for one delivery: ``[WARNING] 08:03:01 Deep forward bend held: <figure>`` and
     the guidance (an ALERT), or the kind's mark, title, figure and advice."""
     if delivery.kind == DeliveryKind.ALERT:
-        head = f"[{delivery.severity.upper() or 'ALERT'}] {clock} {delivery.title}: {delivery.figure}"
+        what = delivery.detail or delivery.figure
+        head = f"[{delivery.severity.upper() or 'ALERT'}] {clock} {delivery.title}: {what}"
         return [head] + [f"    -> {text}" for text in (delivery.guidance or (delivery.advice,)) if text]
     figure = f" ({delivery.figure})" if delivery.figure else ""
     return [f"{_MARKS[delivery.kind]}{clock} {delivery.title}{figure}: {delivery.advice}"]

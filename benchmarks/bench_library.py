@@ -92,7 +92,7 @@ def main() -> None:
     print(f"library of {args.sessions} sessions ({size_mb:.1f} MB), median of {RUNS} runs:")
     print(f"  backmon library list, fresh process: {process_s:.3f} s (target < 1 s)")
     print(f"  backmon library list, in process:    {command_s:.3f} s")
-    print(f"  Library.sessions() alone:            {query_s:.3f} s")
+    print(f"  Library.sessions() alone:            {query_s:.3f} s (with the analysis text, parsed on demand)")
 
 
 if __name__ == "__main__":

@@ -134,7 +134,13 @@ def share(plan: Plan, day: date) -> float:
 
 def delivers(plan: Plan, day: date, alert_index: int) -> bool:
     """Whether the day's alert number ``alert_index`` (0 for its first alert) is delivered."""
-    s = share(plan, day)
+    return delivered_at(share(plan, day), alert_index)
+
+
+def delivered_at(share_of_alerts: float, alert_index: int) -> bool:
+    """The fading rule: alert ``alert_index`` (0 first) of a day whose share is given is delivered
+    iff ceil((i + 1) share) > ceil(i share): evenly spread, the first always delivered."""
+    s = share_of_alerts
     return math.ceil(round((alert_index + 1) * s, 9)) > math.ceil(round(alert_index * s, 9))
 
 

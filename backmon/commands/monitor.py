@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from backmon.args import add_no_library_option
 
@@ -118,6 +119,33 @@ def _check_writable(path: str) -> None:
         raise SessionFileError(path, "cannot create the recording: permission denied")
 
 
+def _programme_today(args) -> tuple[float, str | None]:
+    """The coaching programme's share of today's alerts (processing.programme.today_mode) and its
+    phase in a sentence; (1.0, None) without a library or a programme in it. A library that
+    cannot be read is said in one line and the monitor alerts as usual."""
+    from datetime import date
+
+    from backmon.library import Library, library_path
+    from processing.programme import Plan, PlanError, phase_text, today_mode
+    from sensors.errors import BackmonError
+    from sensors.text import printable
+
+    if args.no_library or not library_path(args.library).exists():
+        return 1.0, None
+    try:
+        with Library.open(args.library) as library:
+            stored = library.programme()
+        plan = None if stored is None else Plan.from_dict(stored)
+    except (BackmonError, PlanError) as err:
+        print(printable(f"backmon: warning: the coaching programme is not followed ({err})"), file=sys.stderr)
+        return 1.0, None
+    if plan is None:
+        return 1.0, None
+    today = date.today()
+    alerts_on, share = today_mode(plan, today)
+    return (share if alerts_on else 0.0), phase_text(plan, today)
+
+
 async def _monitor(args) -> int:
     import asyncio
     import signal
@@ -142,6 +170,10 @@ async def _monitor(args) -> int:
         loop.add_signal_handler(sig, stop.set)
     metadata = (("simulated", "true"), ("scenario", args.simulate)) if args.simulate else ()
     metadata += (("sensitivity", args.sensitivity), ("feedback", args.feedback))
+    share, phase = _programme_today(args)
+    if phase is not None:
+        view.message(phase)
+        metadata += (("programme", phase),)
     with bluetooth_errors(spec):
         async with open_radio(spec, sensors=lambda: default_simulated_sensors(
                 args.simulate or DEFAULT_SCENARIO, speed=args.time_scale, profiles=(profile, profile))) as radio:
@@ -152,27 +184,46 @@ async def _monitor(args) -> int:
                                      tracking_only=args.tracking_only, time_scale=args.time_scale, metadata=metadata,
                                      routine=not args.no_routine, feedback=FeedbackStyle(args.feedback),
                                      control_path=None if args.no_control else control_path(),
-                                     keys=not args.no_control,
+                                     keys=not args.no_control, programme_share=share,
                                      channels=ChannelOptions.from_flags(quiet=args.quiet, no_notify=args.no_notify,
                                                                         no_haptics=args.no_haptics))
             if args.simulate:
                 await _prepare_wearer(radio, args.rate_hz or PROFILES[profile].default_rate_hz)
                 view.message(f"simulated session '{args.simulate}': two virtual {profile} sensors, no hardware; "
                              "the virtual wearer follows the calibration prompts by itself")
-            await LiveMonitor(options, radio, view, end_of_shift=lambda outcome: _end_of_shift(outcome, args.record),
+            await LiveMonitor(options, radio, view, end_of_shift=lambda outcome: _end_of_shift(outcome, args),
                               ).run(stop)
     return 0
 
 
-async def _end_of_shift(outcome, record: str | None) -> int | None:
+async def _end_of_shift(outcome, args) -> int | None:
     """The summary (with how each alert was delivered and what to change tomorrow), then the
-    check-in; its answer goes into the recording (LiveMonitor._ask_checkin)."""
+    check-in; its answer goes into the recording (LiveMonitor._ask_checkin) and, unless
+    --no-library, into the library's check-ins for today (trends and the programme read them)."""
     import asyncio
 
-    print(_summary(outcome, record), flush=True)
+    print(_summary(outcome, args.record), flush=True)
     if outcome.result is None:
         return None
-    return await asyncio.to_thread(ask_checkin)
+    score = await asyncio.to_thread(ask_checkin)
+    if score is not None and not args.no_library:
+        _checkin_to_library(args, score)
+    return score
+
+
+def _checkin_to_library(args, score: int) -> None:
+    from datetime import date
+
+    from backmon.library import Library
+    from sensors.errors import BackmonError
+    from sensors.text import printable
+
+    try:
+        with Library.open(args.library) as library:
+            library.add_checkin(date.today(), score, note="end of shift (backmon monitor)")
+    except (BackmonError, OSError) as err:
+        print(printable(f"backmon: warning: check-in kept in the recording, not in your library ({err})"),
+              file=sys.stderr)
 
 
 CHECKIN_QUESTION = "How does your back feel, 0-10? (0 = no trouble, 10 = very bad; Enter skips) "

@@ -32,6 +32,7 @@ from processing.alerts import Alert, AlertKind
 from processing.calibration import Recalibration
 from processing.corrections import is_posture
 from processing.numbers import duration_text, number
+from processing.programme import delivered_at
 
 
 class FeedbackStyle(StrEnum):
@@ -48,6 +49,8 @@ class HoldReason(StrEnum):
     STALE_CALIBRATION = "stale_calibration"  # began under a slipped sensor's offset
     WITHDRAWN = "withdrawn"  # the neutral re-check found a slipped sensor caused it
     TRACKING_ONLY = "tracking_only"  # monitor --tracking-only
+    PROGRAMME_DAY = "programme_tracking_day"  # a baseline or probe day of the coaching programme
+    FADED = "faded"  # a fading day of the programme left this one out (processing/programme.py)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class CoachSettings:
     # re-check window before a slip was found may have been the slip's doing.
     slip_window_s: float = 20.0
     tracking_only: bool = False
+    # The coaching programme's share of today's alerts that are delivered (processing.programme.
+    # today_mode): 1 without a programme and on feedback days, 0 on baseline and probe days.
+    programme_share: float = 1.0
 
 
 @dataclass
@@ -130,6 +136,7 @@ class Coach:
         self._stale_told: set[str] = set()  # sides told of a slip since the last recalibration
         self._stale_waiting: list[Recalibration] = []  # notices held back while snoozed or paused
         self._offset: list[tuple[str, float, float]] = []  # (side, from_s, to_s): postures under a slip
+        self._faded_index = 0  # alerts so far that the programme's fading share chose among
 
     # ------------------------------------------------------------ control (keys, backmon ctl)
 
@@ -191,7 +198,7 @@ class Coach:
     def _raised(self, alert: Alert, now_s: float, hold: HoldReason | None, out: CoachUpdate) -> None:
         record = AlertRecord(alert, now_s, self.settings.feedback)
         self.records.append(record)
-        reason = hold or (HoldReason.STALE_CALIBRATION if self._under_offset(alert) else None)
+        reason = hold or (HoldReason.STALE_CALIBRATION if self._under_offset(alert) else None) or self._programme()
         if reason is not None:
             record.held = reason
             out.held.append(Held(record, reason))
@@ -202,6 +209,16 @@ class Coach:
                 return  # delivered at the return to neutral (_watch)
         self._mark(record, DeliveryKind.ALERT, now_s)
         out.deliver.append(Decision(alert_delivery(alert, now_s), record))
+
+    def _programme(self) -> HoldReason | None:
+        """The programme's day: nothing on tracking days, an evenly spread share on fading days."""
+        share = self.settings.programme_share
+        if share >= 1.0:
+            return None
+        if share <= 0.0:
+            return HoldReason.PROGRAMME_DAY
+        index, self._faded_index = self._faded_index, self._faded_index + 1
+        return None if delivered_at(share, index) else HoldReason.FADED
 
     def _watch(self, now_s: float, hold: HoldReason | None, out: CoachUpdate) -> None:
         """Posture alerts whose condition ended: HELD (after) or CORRECTED (immediate, soon)."""

@@ -71,6 +71,7 @@ class MonitorOptions:
     feedback: FeedbackStyle = FeedbackStyle.IMMEDIATE  # when posture alerts reach the wearer (coach.py)
     control_path: str | None = None  # the control socket (control.control_path()); None: no socket
     keys: bool = False  # read single keys from stdin (a terminal)
+    programme_share: float = 1.0  # the coaching programme's share of today's alerts (coach.CoachSettings)
     channels: ChannelOptions | None = None  # desktop notifications, haptics; None: the terminal only
 
 
@@ -112,7 +113,8 @@ class LiveMonitor:
         self.streams: dict[str, SensorStream] = {}
         self.recorder: SessionRecorder | None = None
         self.coach = Coach(CoachSettings(options.feedback, options.settings.alerts.corrected_within_s,
-                                         options.settings.neutral.window_s, options.tracking_only))
+                                         options.settings.neutral.window_s, options.tracking_only,
+                                         options.programme_share))
         self.alerts: list[AlertRecord] = self.coach.records
         self.courier = Courier([TerminalChannel(view)] if channels is None else channels, self._delivered,
                                on_trouble=view.message)

@@ -140,3 +140,22 @@ def test_keys_make_the_same_commands_as_backmon_ctl():
     assert got == [Command(Verb.SNOOZE, minutes=15.0), Command(Verb.SNOOZE, minutes=30.0), Command(Verb.PAUSE),
                    Command(Verb.RESUME), Command(Verb.RECALIBRATE), Command(Verb.MARK, note="box 3"),
                    Command(Verb.QUIT)]
+
+
+def test_a_programme_tracking_day_delivers_nothing_and_records_why():
+    coach = Coach(CoachSettings(programme_share=0.0))
+    update = coach.update(100.25, raised=[_alert()])
+    assert update.deliver == [] and [h.reason for h in update.held] == [HoldReason.PROGRAMME_DAY]
+    assert coach.records[0].held == HoldReason.PROGRAMME_DAY
+
+
+def test_a_fading_day_delivers_its_share_evenly_first_alert_first():
+    # Share 0.5 (processing.programme.delivered_at): alerts 1, 3, 5 of the day delivered, 2, 4, 6 left out.
+    coach = Coach(CoachSettings(programme_share=0.5))
+    delivered = []
+    for i in range(6):
+        start_s = 100.0 + 400.0 * i
+        update = coach.update(start_s, raised=[_alert("no_rest", start_s=start_s, since_s=start_s - 3600.0)])
+        delivered.append(bool(update.deliver))
+        assert update.held == [] if delivered[-1] else [h.reason for h in update.held] == [HoldReason.FADED]
+    assert delivered == [True, False, True, False, True, False]

@@ -1,6 +1,7 @@
 """The library as people read it: the list of sessions, one session, the check-ins.
 
-Kept free of the analysis packages (numpy, scipy) so that ``backmon library list`` starts fast.
+Only small modules of the analysis package are used (``processing.numbers``, ``processing.alerts``:
+no engine, no scipy), so that ``backmon library list`` starts fast.
 Times are local wall-clock times (``backmon --utc`` for UTC), as everywhere else.
 """
 
@@ -10,15 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from backmon.library.records import CheckIn, SessionRecord
+from processing.alerts import kind_title
+from processing.numbers import duration_text
 from sensors.text import printable
-
-# processing.alerts.AlertKind's titles (DESIGN.md), repeated so that listing needs no analysis code;
-# tests/backmon/library/test_cli.py checks the two agree.
-ALERT_TITLES = {
-    "sustained_flexion": "Forward bend held too long", "severe_flexion": "Deep forward bend held",
-    "sustained_lateral_bend": "Sideways lean held", "lr_asymmetry": "Left and right differ",
-    "no_rest": "No real break", "prolonged_static": "Same posture for too long",
-}
 
 
 def when_text(started: datetime | None) -> tuple[str, str]:
@@ -27,18 +22,6 @@ def when_text(started: datetime | None) -> tuple[str, str]:
         return "undated", ""
     local = started.astimezone() if started.tzinfo is not None else started
     return local.date().isoformat(), local.strftime("%H:%M")
-
-
-def duration_text(seconds: float | None) -> str:
-    """``4 h 05 min``, ``12 min 30 s``, ``45 s`` (as processing.numbers.duration_text)."""
-    if seconds is None:
-        return "—"
-    total = int(round(seconds))
-    if total >= 3600:
-        return f"{total // 3600} h {total % 3600 // 60:02d} min"
-    if total >= 60:
-        return f"{total // 60} min {total % 60:02d} s"
-    return f"{total} s"
 
 
 def minutes(value: float | None) -> str:
@@ -89,7 +72,7 @@ def session_detail(r: SessionRecord, checkins: Sequence[CheckIn]) -> str:
         lines.append(f"  verdict     {printable(s['verdict'])}")
     lines.append(f"  alerts      {r.alert_count}")
     for alert in r.alerts:
-        title = ALERT_TITLES.get(alert.get("kind"), printable(alert.get("kind")))
+        title = printable(kind_title(alert.get("kind")))
         lines.append(f"    {title} ({printable(alert.get('severity', ''))}) at {alert.get('start_s', 0):.0f} s: "
                      f"{printable(alert.get('message', ''))}")
     for c in checkins:

@@ -16,8 +16,6 @@ import pytest
 
 from backmon.cli import main
 from backmon.library import Library
-from backmon.library.text import ALERT_TITLES
-from processing.alerts import AlertKind
 from sensors import scenarios
 from sensors.simulator import simulate
 from tests.fixtures.make_import_fixtures import make_witmotion
@@ -256,7 +254,3 @@ def test_list_answers_from_the_index_columns(session_files, own_library, capsys)
     db.close()
     code, out, _ = run(capsys, "library", "list")
     assert code == 0 and out.splitlines()[2].split()[0] == "2"
-
-
-def test_alert_titles_match_the_analysis():
-    assert ALERT_TITLES == {str(kind): kind.title for kind in AlertKind}

@@ -52,6 +52,8 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
                             if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not own_output(p))
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # a pipe, a device, a socket: never read (it may not end)
+            raise BackmonError(f"{name}: not a regular file or a folder")
         else:
             raise BackmonError(f"{name}: no such file or folder")
     return list(dict.fromkeys(files))

@@ -415,3 +415,12 @@ def test_import_notes_show_zip_member_names_escaped(tmp_path):
     code, _, err = run_cli("import", "--from", "sensorlogger", "--left", archive, "-o", tmp_path / "x.csv")
     assert code == 0, err
     assert f"{HOSTILE_SHOWN}.csv" in err and no_raw_controls(err)
+
+
+def test_trends_given_a_pipe_says_it_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code, _, err = run_cli("trends", str(fifo), "-o", str(tmp_path / "t.html"))
+    assert code == 2 and err.strip() == f"backmon: {fifo}: not a regular file or a folder"
+    code, _, err = run_cli("trends", str(tmp_path / "gone"), "-o", str(tmp_path / "t.html"))
+    assert code == 2 and err.strip() == f"backmon: {tmp_path / 'gone'}: no such file or folder"

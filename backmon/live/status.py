@@ -71,6 +71,7 @@ def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links:
         lines.append(f"  L-R    {_deg(angles.lr_flexion_diff_deg)} deg {_deg(angles.lr_lateral_diff_deg)} deg")
     else:
         lines.append("  L-R       --        --")
+    lines += _tilt_line(angles)
     # The wearer's activity on a line of its own: the link column says only how each link is.
     activity = [f"now {'moving' if angles.moving else 'still'}"] if angles else []
     if phase == "monitoring":
@@ -79,6 +80,19 @@ def render_status(*, now_s: float, phase: str, angles: LiveAngles | None, links:
     if activity:
         lines.append("  " + "   ".join(activity))
     return lines
+
+
+def _tilt_line(angles: LiveAngles | None) -> list[str]:
+    """While a side's forward direction is unknown (no routine, no clear bend yet) its flexion and
+    lean are "--", but how far it tilts from upright is known: show that instead of nothing."""
+    if angles is None:
+        return []
+    unknown = [side for side in SIDES if math.isnan(angles.flexion_deg[side])
+               and math.isfinite(angles.tilt_deg.get(side, math.nan))]
+    if not unknown:
+        return []
+    tilts = "  ".join(f"{side} {number(angles.tilt_deg[side])} deg" for side in unknown)
+    return [f"  tilt from upright: {tilts}  (forward direction not known yet)"]
 
 
 def render_plain(lines: list[str]) -> str:

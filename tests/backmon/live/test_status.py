@@ -43,6 +43,19 @@ def test_status_before_calibration_has_no_angles():
     assert "--" in lines[2] and not any("break" in line for line in lines)
 
 
+def test_while_forward_is_unknown_the_tilt_is_shown_instead_of_nothing():
+    nan = float("nan")
+    angles = LiveAngles(95.0, {"left": nan, "right": 31.0}, {"left": nan, "right": 2.0}, nan, nan, False,
+                        tilt_deg={"left": 33.6, "right": 31.2})
+    lines = render_status(now_s=100.0, phase="monitoring", angles=angles, links=LINKS, activity_since_s=0.0,
+                          alerts=0, tracking_only=False)
+    assert lines[2].startswith("  left      -- deg    -- deg")
+    assert lines[5] == "  tilt from upright: left 34 deg  (forward direction not known yet)"
+    known = render_status(now_s=100.0, phase="monitoring", angles=ANGLES, links=LINKS, activity_since_s=0.0,
+                          alerts=0, tracking_only=False)
+    assert not any("tilt" in line for line in known)
+
+
 def test_alert_has_guidance_and_a_bell_unless_quiet_or_tracking_only():
     assert render_alert(_alert())[0].startswith("[WARNING] 0:05:12 Forward bend held too long: Trunk bent")
     assert render_alert(_alert())[1] == "    -> Straighten up now."

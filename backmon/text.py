@@ -21,9 +21,9 @@ def _minutes(seconds: float) -> str:
     return f"{number(seconds / 60, 1)} min"
 
 
-def _calibration_lines(r: AnalysisResult) -> list[str]:
+def _calibration_lines(r: AnalysisResult, axis: TimeAxis) -> list[str]:
     """How each side was calibrated, whether its forward direction is known, and any change later
-    (a slipped sensor corrected)."""
+    (a slipped sensor corrected), at the times a person reads (local wall-clock where known)."""
     cal = r.calibration
     lines = [f"Calibration {cal.method}" + (f", window {cal.window_s[0]:.1f}-{cal.window_s[1]:.1f} s"
                                             if cal.window_s else "")]
@@ -32,10 +32,11 @@ def _calibration_lines(r: AnalysisResult) -> list[str]:
         lines.append(f"  {side:<6} quality {c.quality:.2f} "
                      f"({c.note}; mounting {c.mount_offset_deg:.0f} deg off nominal{forward})")
     for change in cal.recalibrations:
-        since = f" (moved at about {clock_text(change.since_s)})" if change.since_s is not None else ""
+        since = (f" (moved at about {axis.label(change.since_s, seconds=True)})" if change.since_s is not None
+                 else "")
         what = {"slip": "sensor slipped or re-attached", "refined": "calibration grew surer",
                 "recorded": "calibration changed by the monitor"}.get(change.reason, change.reason)
-        lines.append(f"  {change.side:<6} {clock_text(change.time_s)} {what}{since}: turned "
+        lines.append(f"  {change.side:<6} {axis.label(change.time_s, seconds=True)} {what}{since}: turned "
                      f"{change.angle_deg:.0f} deg, corrected from then on")
     return lines
 
@@ -107,7 +108,7 @@ def render_summary(r: AnalysisResult) -> str:
             continue
         gaps = f", {len(info.gaps)} gap(s) totalling {sum(b - a for a, b in info.gaps):.1f} s" if info.gaps else ""
         lines.append(f"  {side:<6} {info.samples} samples at {info.rate_hz:.1f} Hz{gaps}")
-    lines += _calibration_lines(r)
+    lines += _calibration_lines(r, axis)
     lines += _posture_lines(r)
     lines += [f"  twists: {s.twists_left} to the left, {s.twists_right} to the right", "Left/right", f"  {lr.sentence}"]
     if lr.available and lr.intensity_symmetry_index_pct is not None:

@@ -56,6 +56,14 @@ def test_a_sensor_slipping_15_deg_at_2_h_is_reported_then_and_corrected(seed, si
         assert rms(getattr(tl, f"{s}_flexion_deg")[after] - true_flexion) < 2.0, s
     # The left/right difference the slip made is the sensor's, not the wearer's.
     assert AlertKind.LR_ASYMMETRY not in [a.kind for a in result.alerts]
+    # The summary dates it on the wall clock, as every time a person reads (the simulated day starts
+    # at 08:00 UTC; tests run as on a UTC machine).
+    from backmon.text import render_summary
+    from processing.report.formatting import TimeAxis
+
+    label = TimeAxis.for_result(result).label(slip.time_s, seconds=True)
+    assert label.startswith("10:0")
+    assert any(line.startswith(f"  {side:<6} {label} sensor slipped") for line in render_summary(result).splitlines())
     side_json = result.to_json_dict()["calibration"]["sides"][side]
     [entry] = side_json["recalibrations"]
     assert entry["reason"] == "slip" and entry["time_s"] == pytest.approx(slip.time_s, abs=0.01)

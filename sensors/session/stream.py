@@ -24,7 +24,8 @@ from sensors.session.blocks import Block, BlockReader
 from sensors.session.checks import Tally, count, impossible_note, impossible_rows
 from sensors.session.meta import Meta, find_header
 from sensors.session.rows import Rows, SideOrder
-from sensors.session.scanner import COLUMNS, COMMENT, Lines, data_lines, read_slow_lines, split_lines
+from sensors.session.scan_kernel import COMMENT
+from sensors.session.scanner import COLUMNS, Lines, data_lines, read_slow_lines, split_lines
 from sensors.standing_thread import StandingThread
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block

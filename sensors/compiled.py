@@ -42,9 +42,9 @@ EXTENSION = "_compiled"  # <package>._compiled holds a package's compiled kernel
 ENV = "BACKMON_KERNELS"  # "jit": ignore the compiled extension
 # Where kernel modules live, by package: what setup.py compiles.
 KERNEL_MODULES = {
-    "sensors.session": ("sensors.session.scan_kernel",),
+    "sensors.session": ("sensors.session.scan_kernel", "sensors.session.check_kernel"),
     "processing.kernels": tuple(f"processing.kernels.{name}" for name in (
-        "activity", "align", "angles", "frames", "orientation", "side_check")),
+        "activity", "align", "angles", "frames", "orientation", "saturation", "side_check")),
 }
 _LOADING = threading.Lock()
 _ARRAY = re.compile(r"^(\w+)\[([^\]]*)\]$")

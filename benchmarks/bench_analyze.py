@@ -262,7 +262,10 @@ def first_run(*, repeat: int) -> None:
         venv = Path(tmp) / "venv"
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(ROOT)], check=True)
+        install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(ROOT)],
+                                 capture_output=True, text=True)
+        if install.returncode != 0:
+            raise RuntimeError(f"pip install failed:\n{install.stderr[-3000:]}")
         print(f"fresh venv with backmon installed in {time.perf_counter() - start:.0f} s ({venv})")
         backmon = str(venv / "bin" / "backmon")
         first, second = [], []

@@ -16,7 +16,7 @@ import sys
 import time
 
 from backmon import __version__
-from backmon.commands import COMMANDS
+from backmon.commands import COMMAND_WORDS, COMMANDS
 from sensors.errors import BackmonError
 from sensors.text import printable
 
@@ -45,16 +45,19 @@ def did_you_mean(message: str) -> str:
     return f"{message}; did you mean '{close[0]}'?" if close else message
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `only` (a command's module name) that command's alone: a command
+    imports what it needs and nothing for the other eight (start-up, issue 16)."""
     parser = _Parser(prog="backmon", description="Two IMUs on the back: trunk angles, left/right comparison, "
                                                  "posture and rest alerts with guidance.")
     parser.add_argument("--version", action="version", version=f"backmon {__version__}")
     parser.add_argument("--utc", action="store_true", help=UTC_HELP)
     # No command is no error: "backmon" alone prints this help, the list of commands, and exits 0.
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"backmon.commands.{name}").add_parser(commands)
-    for name in TIMED_COMMANDS:  # also after the command; SUPPRESS keeps "backmon --utc analyze" working
+    # --utc also after the command; SUPPRESS keeps "backmon --utc analyze" working.
+    for name in (name for name in TIMED_COMMANDS if name in commands.choices):
         commands.choices[name].add_argument("--utc", action="store_true", default=argparse.SUPPRESS, help=UTC_HELP)
     return parser
 
@@ -67,8 +70,15 @@ def _show_times_in_utc() -> None:
     time.tzset()
 
 
+def command_module(argv: list[str]) -> str | None:
+    """The module of the command `argv` names (its first word after --utc), if it names one."""
+    words = [word for word in argv if word != "--utc"]
+    return COMMAND_WORDS.get(words[0]) if words else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command_module(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

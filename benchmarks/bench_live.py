@@ -13,12 +13,23 @@ The notification bytes are made beforehand with the profile's encoder from a sim
 (setup, not timed); the Bluetooth stack itself (BlueZ, CoreBluetooth, or Bumble) is not counted.
 Prints CPU seconds per second of data for the whole session and for the monitoring part alone,
 and the coach's own share.
+
+    python benchmarks/bench_live.py --memory-hours 10
+
+runs a shift at speed instead, for the monitor's memory (issue 16: flat over a 10-hour shift):
+simulated work in pieces of 30 min (seed i for piece i, the first with the calibration routine),
+fed as the monitor feeds it from its streams (blocks of 5 samples in arrival order, a step every
+0.25 s, each block appended to a recording, flushed twice a second; the notification bytes and
+the status view are left out, they keep nothing), the resident memory printed every hour and the
+peak at the end, after the closing summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +43,7 @@ from backmon.live.status import LinkStatus, render_status
 from processing import Settings
 from sensors import scenarios
 from sensors.ble.link import LinkState
-from sensors.ble.stream import SensorStream
+from sensors.ble.stream import SampleBlock, SensorStream
 from sensors.profiles import PROFILES, backmon, movesense, witmotion
 from sensors.samples import SIDES, ImuSample
 from sensors.session.recorder import SessionRecorder
@@ -131,6 +142,64 @@ def run(profile: str, rate_hz: float, minutes: float, feedback: str, scenario_na
     print(f"  budget: 5 % -> {'OK' if max(total, steady) < 0.05 else 'OVER'}")
 
 
+PIECE_MIN, PER_BLOCK = 30.0, 5
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def shift_blocks(hours: float, rate_hz: float):
+    """Blocks of both sensors in arrival order, a piece of simulated work at a time."""
+    offset_s = 0.0
+    for i in range(max(1, round(hours * 60 / PIECE_MIN))):
+        scenario = scenarios.continuous_work(PIECE_MIN, seed=i, rate_hz=rate_hz)
+        sim = simulate(dataclasses.replace(scenario, calibration=i == 0))
+        blocks = []
+        for side in SIDES:
+            s = getattr(sim, side)
+            t = s.time_s + offset_s
+            for k in range(0, t.size, PER_BLOCK):
+                part = slice(k, k + PER_BLOCK)
+                blocks.append(SampleBlock(side, t[part], s.accel_g[part], s.gyro_dps[part], None, None,
+                                          float(t[part][-1]) + 0.015))
+        offset_s = max(sim.left.time_s[-1], sim.right.time_s[-1]) + offset_s + 1.0 / rate_hz
+        del sim
+        blocks.sort(key=lambda b: b.arrival_s)
+        yield from blocks
+
+
+def run_shift(hours: float, rate_hz: float) -> None:
+    settings = Settings()
+    warm_up(settings)
+    engine = LiveEngine(settings)
+    print(f"live engine over {hours:g} h of two sensors at {rate_hz:g} Hz, at speed; resident memory:")
+    print(f"  start: {resident_mb():.0f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        recorder = SessionRecorder(Path(tmp) / "shift.csv", metadata=[("started_at", "bench")])
+        newest, next_step, next_flush, next_hour, start = {}, STEP_S, 0.5, 3600.0, time.perf_counter()
+        for block in shift_blocks(hours, rate_hz):
+            engine.push(block)
+            recorder.write(block)
+            newest[block.side] = float(block.time_s[-1])
+            if block.arrival_s >= next_step and len(newest) == 2:
+                next_step += STEP_S
+                engine.step(min(newest.values()))
+            if block.arrival_s >= next_flush:
+                next_flush += 0.5
+                recorder.flush()
+            if block.arrival_s >= next_hour:
+                print(f"  after {next_hour / 3600:4.0f} h: {resident_mb():6.0f} MB  ({engine.phase}, "
+                      f"{time.perf_counter() - start:.0f} s)", flush=True)
+                next_hour += 3600.0
+        result = engine.finish(source="shift", metadata={})
+        recorder.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  after the closing summary: {resident_mb():.0f} MB; peak {peak_mb:.0f} MB "
+          f"({len(result.alerts)} alerts, {result.sides['left'].samples} samples a side)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -139,9 +208,14 @@ def main() -> None:
     parser.add_argument("--feedback", choices=[str(f) for f in FeedbackStyle], default="immediate")
     parser.add_argument("--scenario", choices=sorted(scenarios.SCENARIOS), default="normal_work",
                         help="what the wearer does (--minutes applies to normal_work, continuous_work, field_day)")
+    parser.add_argument("--memory-hours", type=float, default=None,
+                        help="instead: a shift this long at speed, for the monitor's memory (e.g. 10)")
     args = parser.parse_args()
     np.seterr(all="ignore")
-    run(args.profile, args.rate_hz, args.minutes, args.feedback, args.scenario)
+    if args.memory_hours is not None:
+        run_shift(args.memory_hours, args.rate_hz)
+    else:
+        run(args.profile, args.rate_hz, args.minutes, args.feedback, args.scenario)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,16 @@ side moves.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from scipy.signal import lfilter
 
 from processing.frames import SideFrames
 from processing.settings import ActivitySettings
+from sensors.compiled import Kernels
+
+_kernels = Kernels("processing.kernels.activity")
 
 
 @dataclass(frozen=True)
@@ -48,26 +49,9 @@ class MovementDetector:
             stats[6], stats[7] = f.count, f.gyro_abs_dps * f.count
             summed, self._zi[side] = lfilter(self._taps, [1.0], stats, axis=-1, zi=self._zi[side])
             side_moving, intensity[side] = np.empty(m, dtype=bool), np.empty(m)
-            _window_verdicts(summed, min_count, self.settings.moving_sd_g, self.settings.moving_gyro_dps,
+            _kernels.window_verdicts(summed, min_count, self.settings.moving_sd_g, self.settings.moving_gyro_dps,
                              side_moving, intensity[side])
             moving = side_moving if moving is None else moving | side_moving
         return Movement(moving, intensity)
 
 
-@numba.njit(cache=True, nogil=True)
-def _window_verdicts(summed, min_count, moving_sd_g, moving_gyro_dps, moving_out, intensity_out):
-    """Per frame, from the window sums (8, m): moving or not, and the acceleration SD (NaN
-    where too few samples). The arithmetic of the former numpy version, operation for operation."""
-    for i in range(moving_out.size):
-        n = summed[6, i]
-        safe = max(n, 1.0)
-        total = 0.0
-        for c in range(3):
-            mean = summed[c, i] / safe
-            var = summed[3 + c, i] / safe - mean * mean
-            var = var if var >= 0.0 or math.isnan(var) else 0.0  # np.clip(var, 0, None)
-            total = var if c == 0 else total + var
-        sd_g = math.sqrt(total)
-        known = n >= min_count
-        moving_out[i] = known and (sd_g > moving_sd_g or summed[7, i] / safe > moving_gyro_dps)
-        intensity_out[i] = sd_g if known else np.nan

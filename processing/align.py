@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from sensors.compiled import Kernels
 from sensors.samples import SIDES
+
+_kernels = Kernels("processing.kernels.align")
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ class _SideBuffer:
         self.gaps.extend(find_gaps(joined, gap_s=self.gap_s))
         self.samples += n
         self._make_room(n)
-        _append(np.asarray(time_s, dtype=float), np.asarray(accel_g, dtype=float), np.asarray(gyro_dps, dtype=float),
-                self._time_s, self._data, self._hi)
+        _kernels.append(np.asarray(time_s, dtype=float), np.asarray(accel_g, dtype=float),
+                        np.asarray(gyro_dps, dtype=float), self._time_s, self._data, self._hi)
         self._hi += n
 
     def _make_room(self, n: int) -> None:
@@ -128,59 +130,10 @@ class _SideBuffer:
         # Channel-major (3, n) arrays handed out as (n, 3) views: the filters work per channel.
         accel_t, gyro_t = np.empty((3, n)), np.empty((3, n))
         valid, reset = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-        passed = _resample(self._time_s[self._lo:self._hi], self._data[self._lo:self._hi], grid_s, self.gap_s,
+        passed = _kernels.resample(self._time_s[self._lo:self._hi], self._data[self._lo:self._hi], grid_s, self.gap_s,
                            held, was_valid, accel_t, gyro_t, valid, reset)
         self._lo += max(0, passed - 1)
         return SideChunk(accel_t.T, gyro_t.T, valid, reset)
-
-
-@numba.njit(cache=True, nogil=True)
-def _append(time_s, accel_g, gyro_dps, time_out, data_out, at):
-    """Copy pushed samples into the buffer rows from ``at`` on: one pass (numpy's assignment
-    into three of six columns was twice as slow)."""
-    for i in range(time_s.size):
-        time_out[at + i] = time_s[i]
-        for c in range(3):
-            data_out[at + i, c] = accel_g[i, c]
-            data_out[at + i, 3 + c] = gyro_dps[i, c]
-
-
-@numba.njit(cache=True, nogil=True)
-def _resample(time_s, data, grid_s, gap_s, held, was_valid, accel_out, gyro_out, valid_out,
-              reset_out):
-    """Linear interpolation onto the grid, invalid points holding the last value, resets.
-
-    ``time_s`` must be sorted (as SideSamples and live stamps are): the search for each grid
-    point walks on from the previous one. Outputs are channel-major: accel_out, gyro_out (3, n).
-    Returns how many samples lie at or before the last grid point. The arithmetic is the one
-    numpy did before, operation for operation.
-    """
-    size = time_s.size
-    right = 0
-    for j in range(grid_s.size):
-        g = grid_s[j]
-        ok = False
-        if size >= 2:
-            while right < size and time_s[right] <= g:  # searchsorted(..., side="right")
-                right += 1
-            li, ri = max(right - 1, 0), min(right, size - 1)
-            span = time_s[ri] - time_s[li]
-            # A grid point on a sample (to rounding) needs no neighbour, even at a gap's edge.
-            on_sample = right >= 1 and abs(g - time_s[li]) <= 1e-9 * max(1.0, abs(g))
-            between = right >= 1 and right < size and span <= gap_s and span > 0
-            ok = between or on_sample
-            if ok:
-                frac = (g - time_s[li]) / span if between else 0.0
-                for c in range(6):
-                    held[c] = data[li, c] + frac * (data[ri, c] - data[li, c])
-        # Invalid points repeat the last valid value so filters see no jumps to zero.
-        for c in range(3):
-            accel_out[c, j] = held[c]
-            gyro_out[c, j] = held[3 + c]
-        valid_out[j] = ok
-        reset_out[j] = ok and not was_valid
-        was_valid = ok
-    return right
 
 
 class Aligner:

@@ -8,10 +8,11 @@ direction, known even where the forward direction is not) = atan2(hypot(f_y, f_z
 
 from __future__ import annotations
 
-import math
-
-import numba
 import numpy as np
+
+from sensors.compiled import Kernels
+
+_kernels = Kernels("processing.kernels.angles")
 
 
 def angles_deg(gravity_cal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,18 +35,7 @@ def trunk_mean(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     if left.shape != right.shape:
         raise ValueError(f"sides differ in shape: {left.shape} and {right.shape}")
     out = np.empty(left.shape)
-    _trunk_mean(left.reshape(-1), right.reshape(-1), out.reshape(-1))
+    _kernels.trunk_mean(left.reshape(-1), right.reshape(-1), out.reshape(-1))
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def _trunk_mean(left, right, out):
-    """One pass with the arithmetic of the former nansum / count: a missing side adds 0."""
-    for i in range(out.size):
-        l_ok, r_ok = not math.isnan(left[i]), not math.isnan(right[i])
-        if l_ok and r_ok:
-            out[i] = (left[i] + right[i]) / 2.0
-        elif l_ok or r_ok:
-            out[i] = (left[i] if l_ok else 0.0) + (right[i] if r_ok else 0.0)
-        else:
-            out[i] = np.nan

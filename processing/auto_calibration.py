@@ -42,18 +42,33 @@ class ForwardEstimate:
     note: str
 
 
-def walking_mask(f: CalibrationFrames, *, frame_rate_hz: float, settings: CalibrationSettings) -> np.ndarray:
+def walking_mask(f: CalibrationFrames, *, frame_rate_hz: float, settings: CalibrationSettings,
+                 part_frames: int = 1 << 16) -> np.ndarray:
     """Frames of steady movement (walking, carrying): moving, with the trunk's direction within
-    ``walk_steady_deg`` of its mean over +-1 s (step oscillations, not bends)."""
+    ``walk_steady_deg`` of its mean over +-1 s (step oscillations, not bends).
+
+    Worked out ``part_frames`` at a time (its temporaries were 175 bytes a frame: 300 MB for
+    48 h), with the same arithmetic as over the whole recording: the running sum carries on from
+    part to part exactly as one cumulative sum would."""
     if f.moving is None:
         return np.zeros(f.valid.size, dtype=bool)
-    u = np.where(f.valid[:, None], f.direction, 0.0)
-    half = max(1, int(round(frame_rate_hz)))
-    padded = np.concatenate([np.zeros((1, 3)), np.cumsum(u, axis=0)])
-    lo = np.clip(np.arange(u.shape[0]) - half, 0, u.shape[0])
-    hi = np.clip(np.arange(u.shape[0]) + half + 1, 0, u.shape[0])
-    steady = angle_deg(u, padded[hi] - padded[lo]) < settings.walk_steady_deg
+    n, half = f.valid.size, max(1, int(round(frame_rate_hz)))
+    steady = np.empty(n, dtype=bool)
+    start_sum, start_at = np.zeros(3), 0  # the sum of the frames before start_at
+    for lo in range(0, n, part_frames):
+        hi = min(n, lo + part_frames)
+        last = min(n, hi + half + 1)  # the windows of [lo, hi) need the sums from start_at (lo - half) to here
+        u = np.where(f.valid[start_at:last, None], unit(f.gravity[start_at:last]), 0.0)
+        sums = np.cumsum(np.concatenate([start_sum[None, :], u]), axis=0)  # sums[k]: frames before start_at + k
+        at = np.arange(lo, hi)
+        window = sums[np.minimum(at + half + 1, n) - start_at] - sums[np.maximum(at - half, 0) - start_at]
+        steady[lo:hi] = angle_deg(u[lo - start_at:hi - start_at], window) < settings.walk_steady_deg
+        next_at = max(0, hi - half)
+        start_sum, start_at = sums[next_at - start_at], next_at
     return f.valid & f.moving & steady
+
+
+_DENSITY_ROWS = 256  # rows of the angle-to-angle kernel worked out at once (_densest_angle)
 
 
 def densest_direction(u: np.ndarray, *, radius_deg: float, max_points: int = 1000) -> np.ndarray:
@@ -141,10 +156,10 @@ def find_excursions(f: CalibrationFrames, up: np.ndarray, *, settings: Calibrati
     run_of = np.full(tilt.size, -1)
     for k, (a, b) in enumerate(zip(start, end)):
         run_of[a:b] = k
-    deep = (run_of >= 0) & (tilt >= 0.5 * depth[np.maximum(run_of, 0)])
-    away = u - np.outer(u @ up, up)
+    deep = np.flatnonzero((run_of >= 0) & (tilt >= 0.5 * depth[np.maximum(run_of, 0)]))
+    away = u[deep] - np.outer(u[deep] @ up, up)  # the deep frames only: row by row as over every frame
     sums = np.zeros((start.size, 3))
-    np.add.at(sums, run_of[deep], away[deep])
+    np.add.at(sums, run_of[deep], away)
     return Excursions(start, end, depth, unit(sums))
 
 
@@ -199,5 +214,9 @@ def _densest_angle(angle: np.ndarray, weight: np.ndarray, *, width_deg: float, m
         keep = np.argsort(-weight, kind="stable")[:max_points]
         angle, weight = angle[keep], weight[keep]
     kappa = 1.0 / np.radians(width_deg) ** 2
-    density = (weight[None, :] * np.exp(kappa * (np.cos(angle[:, None] - angle[None, :]) - 1.0))).sum(axis=1)
+    density = np.empty(angle.size)
+    for lo in range(0, angle.size, _DENSITY_ROWS):  # a block of rows at a time: 3000 x 3000 took 144 MB
+        rows = angle[lo:lo + _DENSITY_ROWS, None]
+        density[lo:lo + _DENSITY_ROWS] = (weight[None, :] * np.exp(kappa * (np.cos(rows - angle[None, :]) - 1.0))
+                                          ).sum(axis=1)
     return float(angle[int(np.argmax(density))])

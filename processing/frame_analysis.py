@@ -57,7 +57,7 @@ class FrameAnalysis:
         self.side_check = SideCheckEstimator(frame_rate_hz=frame_rate_hz)
         self.tables = TimelineBuffer(expected_frames + 2)
         self.last_table: FrameTable | None = None  # the latest step's frames (the live view shows them)
-        self.motionless: dict[str, list[np.ndarray]] = {side: [] for side in self.sides}
+        self.motionless = {side: _Flags() for side in self.sides}
         self.withdrawn: list[Alert] = []  # lr_asymmetry alerts a slipped sensor caused (not the wearer)
 
     @property
@@ -133,10 +133,30 @@ class FrameAnalysis:
                       clock: ClockSync | None, swapped: bool, time_s: np.ndarray) -> DataQuality:
         check = (self.side_check.result() if len(self.sides) == 2
                  else unavailable("only one sensor: nothing to compare"))
-        non_wear = {side: still_spans(time_s, np.concatenate(parts), min_s=NON_WEAR_MIN_S)
-                    for side, parts in self.motionless.items() if parts}
+        non_wear = {side: still_spans(time_s, flags.array(), min_s=NON_WEAR_MIN_S)
+                    for side, flags in self.motionless.items() if flags.appended}
         return DataQuality(
             clock=clock, sides=check, swapped_on_request=swapped, mounting=mounting_notes(calibration),
             saturation=saturation(source.saturation), non_wear={k: v for k, v in non_wear.items() if v},
             long_gaps=long_gaps({side: info.gaps for side, info in sides.items()}),
             skipped_rows=source.info.skipped_rows, warnings=source.info.warnings)
+
+
+class _Flags:
+    """A flag per frame, appended a step at a time into one buffer that doubles: a byte a frame
+    (a list of each step's small array took about 40 bytes a frame, 3 MB an hour live)."""
+
+    def __init__(self) -> None:
+        self._buffer, self._n, self.appended = np.empty(1024, dtype=bool), 0, 0
+
+    def append(self, flags: np.ndarray) -> None:
+        end = self._n + flags.size
+        if end > self._buffer.size:
+            bigger = np.empty(max(2 * self._buffer.size, end), dtype=bool)
+            bigger[:self._n] = self._buffer[:self._n]
+            self._buffer = bigger
+        self._buffer[self._n:end] = flags
+        self._n, self.appended = end, self.appended + 1
+
+    def array(self) -> np.ndarray:
+        return self._buffer[:self._n]

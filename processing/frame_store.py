@@ -4,8 +4,11 @@ Offline, calibration may draw on the whole recording (the first clear bend can c
 before any angle is computed. The heavy steps (align, filter, fuse) run once, in the one
 streaming pass; their frames, still in each sensor's own axes, and the movement verdicts are
 kept here, and the method then reads them back a part at a time. Gravity is kept in float64,
-the rest in float32 (a millionth of a degree is far below any sensor's noise): 8 h of two
-sensors take about 40 MB.
+the rest in float32 (a millionth of a degree is far below any sensor's noise): 155 bytes a
+frame, 45 MB for 8 h of two sensors. Offline they go to a temporary file (``FileFrameStore``:
+268 MB for 48 h would otherwise grow with the recording); calibration then reads back only what it
+needs (75 bytes a frame) and the method a part at a time. Live, they stay in memory (``FrameStore``),
+where calibration reads them every step.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from processing.activity import Movement
 from processing.calibration_frames import CalibrationFrames
 from processing.frames import SideFrames
+from processing.input.spool import temporary_file, write_to
 
 # Gravity stays float64: calibration reads it, and a mounting must drop out to rounding (1e-13 deg).
 _SIDE_COLUMNS = {"gyro_dps": 3, "gyro_abs_dps": 1, "accel_sum_g": 3, "accel_sumsq_g2": 3, "count": 1, "intensity_g": 1}
@@ -80,16 +84,10 @@ class FrameStore:
 
     def part(self, lo: int, hi: int) -> SensorFrames:
         """Frames [lo, hi) as the streaming steps gave them (in float64)."""
-        sides, intensity = {}, {}
-        for side in self.sides:
-            values = self._values[side][lo:hi].astype(np.float64)
-            columns, at = {}, 0
-            for name, width in _SIDE_COLUMNS.items():
-                columns[name] = values[:, at] if width == 1 else values[:, at:at + width]
-                at += width
-            intensity[side] = columns.pop("intensity_g")
-            sides[side] = SideFrames(gravity=self._gravity[side][lo:hi], valid=self._valid[side][lo:hi], **columns)
-        return SensorFrames(self._time[lo:hi], sides, Movement(self._moving[lo:hi], intensity))
+        return _sensor_frames(self._time[lo:hi], self._moving[lo:hi],
+                              {side: self._valid[side][lo:hi] for side in self.sides},
+                              {side: self._gravity[side][lo:hi] for side in self.sides},
+                              {side: self._values[side][lo:hi] for side in self.sides})
 
     def parts(self, size: int) -> Iterator[SensorFrames]:
         for lo in range(0, self._n, max(1, size)):
@@ -103,3 +101,85 @@ class FrameStore:
                                         self._valid[side][:self._n], moving)
                 for side in self.sides}
 
+
+
+class FileFrameStore:
+    """Every frame of a recording in an unlinked temporary file (TMPDIR), one record a frame,
+    appended part by part; read back in parts, or the columns calibration reads. The same frames,
+    bit for bit, as ``FrameStore`` holds in memory."""
+
+    READ_FRAMES = 1 << 16  # frames read back at once by calibration_frames
+
+    def __init__(self, sides: tuple[str, ...], directory: str | None = None) -> None:
+        self.sides = tuple(sides)
+        width = sum(_SIDE_COLUMNS.values())
+        self._record = np.dtype([("time", "f8"), ("moving", "?")] + [
+            field for side in self.sides
+            for field in ((f"{side}.valid", "?"), (f"{side}.gravity", "f8", (3,)), (f"{side}.values", "f4", (width,)))])
+        self._handle = temporary_file("frames", directory)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, part: SensorFrames) -> None:
+        records = np.empty(len(part), self._record)
+        records["time"], records["moving"] = part.time_s, part.movement.moving
+        for side, f in part.sides.items():
+            records[f"{side}.valid"], records[f"{side}.gravity"] = f.valid, f.gravity
+            records[f"{side}.values"] = np.column_stack(
+                [f.gyro_dps, f.gyro_abs_dps, f.accel_sum_g, f.accel_sumsq_g2, f.count,
+                 part.movement.intensity_g[side]])
+        self._handle.seek(0, 2)
+        write_to(self._handle, records, what=f"10 Hz frames ({self._record.itemsize} bytes a frame)")
+        self._n += len(part)
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        self._handle.seek(lo * self._record.itemsize)
+        return np.fromfile(self._handle, self._record, count=hi - lo)
+
+    def part(self, lo: int, hi: int) -> SensorFrames:
+        """Frames [lo, hi) as the streaming steps gave them (in float64)."""
+        r = self._read(lo, hi)
+        column = lambda name: np.ascontiguousarray(r[name])  # noqa: E731 - out of the records
+        return _sensor_frames(column("time"), column("moving"), {side: column(f"{side}.valid") for side in self.sides},
+                              {side: column(f"{side}.gravity") for side in self.sides},
+                              {side: column(f"{side}.values") for side in self.sides})
+
+    def parts(self, size: int) -> Iterator[SensorFrames]:
+        for lo in range(0, self._n, max(1, size)):
+            yield self.part(lo, min(self._n, lo + max(1, size)))
+
+    def calibration_frames(self) -> dict[str, CalibrationFrames]:
+        """Each side's frames as calibration reads them (times, gravity, |gyro|, validity, moving)."""
+        n = self._n
+        time_s, moving = np.empty(n), np.empty(n, dtype=bool)
+        gravity = {side: np.empty((n, 3)) for side in self.sides}
+        gyro_abs = {side: np.empty(n) for side in self.sides}
+        valid = {side: np.empty(n, dtype=bool) for side in self.sides}
+        for lo in range(0, n, self.READ_FRAMES):
+            hi = min(n, lo + self.READ_FRAMES)
+            r = self._read(lo, hi)
+            time_s[lo:hi], moving[lo:hi] = r["time"], r["moving"]
+            for side in self.sides:
+                gravity[side][lo:hi], valid[side][lo:hi] = r[f"{side}.gravity"], r[f"{side}.valid"]
+                gyro_abs[side][lo:hi] = r[f"{side}.values"][:, 3]
+        return {side: CalibrationFrames(time_s, gravity[side], gyro_abs[side], valid[side], moving)
+                for side in self.sides}
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _sensor_frames(time_s: np.ndarray, moving: np.ndarray, valid: dict, gravity: dict, values: dict) -> SensorFrames:
+    """SensorFrames from stored columns: each side's float32 values widened to float64."""
+    sides, intensity = {}, {}
+    for side, stored in values.items():
+        wide = stored.astype(np.float64)
+        columns, at = {}, 0
+        for name, width in _SIDE_COLUMNS.items():
+            columns[name] = wide[:, at] if width == 1 else wide[:, at:at + width]
+            at += width
+        intensity[side] = columns.pop("intensity_g")
+        sides[side] = SideFrames(gravity=gravity[side], valid=valid[side], **columns)
+    return SensorFrames(time_s, sides, Movement(moving, intensity))

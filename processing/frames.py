@@ -7,11 +7,13 @@ analysis light. A frame is valid when at least half of its samples are.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
+
+from sensors.compiled import Kernels
+
+_kernels = Kernels("processing.kernels.frames")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def make_frames(*, block: int, valid: np.ndarray, gravity: np.ndarray, gyro_dps:
     """Frames of ``block`` samples each from a chunk that holds whole frames."""
     m = valid.size // block
     means, sums, count = np.empty((m, 7)), np.empty((m, 6)), np.empty(m)
-    _frame_sums(block, valid, gravity, gyro_dps, accel_lp_g, means, sums, count)
+    _kernels.frame_sums(block, valid, gravity, gyro_dps, accel_lp_g, means, sums, count)
     return SideFrames(
         gravity=means[:, 0:3],
         gyro_dps=means[:, 3:6],
@@ -47,35 +49,6 @@ def make_frames(*, block: int, valid: np.ndarray, gravity: np.ndarray, gyro_dps:
         count=count,
         valid=count >= 0.5 * block,
     )
-
-
-@numba.njit(cache=True, nogil=True)
-def _frame_sums(block, valid, gravity, gyro_dps, accel_lp_g, means_out, sums_out, count_out):
-    """One pass over the samples: per frame, the means of gravity, gyro and |gyro| and the sums
-    of the low-passed acceleration and its squares, over valid samples only (invalid ones hold
-    stale values). Summed in sample order, as numpy's block sum did, so the results are equal.
-    """
-    acc = np.empty(13)
-    for i in range(count_out.size):
-        acc[:] = 0.0
-        n = 0
-        for k in range(i * block, (i + 1) * block):
-            if not valid[k]:
-                continue
-            n += 1
-            for c in range(3):
-                acc[c] += gravity[k, c]
-                acc[3 + c] += gyro_dps[k, c]
-                acc[7 + c] += accel_lp_g[k, c]
-                acc[10 + c] += accel_lp_g[k, c] * accel_lp_g[k, c]
-            x, y, z = gyro_dps[k, 0], gyro_dps[k, 1], gyro_dps[k, 2]
-            acc[6] += math.sqrt(x * x + y * y + z * z)
-        count_out[i] = n
-        mean_of = max(n, 1.0)
-        for c in range(7):
-            means_out[i, c] = acc[c] / mean_of
-        for c in range(6):
-            sums_out[i, c] = acc[7 + c]
 
 
 def concat_frames(parts: list[SideFrames]) -> SideFrames:

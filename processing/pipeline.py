@@ -13,6 +13,7 @@ the calibration from the whole recording, then runs the rest over the kept frame
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from processing.calibration_schedule import recorded_calibration
 from processing.clock_sync import ClockSync, estimate_clock, right_on_left_clock
 from processing.filters import StreamingLowpass
 from processing.frame_analysis import FrameAnalysis
-from processing.frame_store import FrameStore, SensorFrames
+from processing.frame_store import FileFrameStore, FrameStore, SensorFrames
 from processing.frames import SideFrames, frame_times_s, make_frames
 from processing.input.sources import Reader, Source, from_session
 from processing.input.spool import BLOCK_BYTES, spooled
@@ -226,7 +227,7 @@ def _first_times(reader: Reader, side: str) -> np.ndarray:
     return np.concatenate(parts)[:RATE_SAMPLES]
 
 
-def find_calibration(store: FrameStore, source: Source, *, frame_rate_hz: float, settings: Settings,
+def find_calibration(store: FrameStore | FileFrameStore, source: Source, *, frame_rate_hz: float, settings: Settings,
                      window_s: tuple[float, float] | None) -> tuple[Calibration, bool]:
     """Body frames from the whole recording: the ``--calibrate`` window (``window_s``); else the
     monitor's own calibrations written into the file; else the file's ``calibration_s`` window;
@@ -270,18 +271,18 @@ def analyze_source(source: Source, *, settings: Settings | None = None,
     plan = plan_for_source(source, settings)
     span_s = max(source.end_s - source.start_s, 1e-9)
     sensors = SensorSteps(plan, settings)
-    store = FrameStore(plan.sides, int(span_s * plan.frame_rate_hz) + 2)
-    for part in feed(sensors, source.reader(), end_s=source.end_s, chunk_s=chunk_s):  # steps 1-4, 8, once
-        if part is not None:
-            store.append(part)
-        if progress is not None:
-            progress(min(1.0, (sensors.source.aligner.next_time_s - plan.start_s) / span_s))
-    calibration, recheck = find_calibration(store, source, frame_rate_hz=plan.frame_rate_hz,  # body frames
-                                            settings=settings, window_s=calibration_window_s)
-    analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
-                             start_s=plan.start_s, expected_frames=len(store), recheck_neutral=recheck)
-    for part in store.parts(int(round(chunk_s * plan.frame_rate_hz))):               # the method over the frames
-        analysis.process(part)
+    with contextlib.closing(FileFrameStore(plan.sides)) as store:  # on disk: memory the same for any length
+        for part in feed(sensors, source.reader(), end_s=source.end_s, chunk_s=chunk_s):  # steps 1-4, 8, once
+            if part is not None:
+                store.append(part)
+            if progress is not None:
+                progress(min(1.0, (sensors.source.aligner.next_time_s - plan.start_s) / span_s))
+        calibration, recheck = find_calibration(store, source, frame_rate_hz=plan.frame_rate_hz,  # body frames
+                                                settings=settings, window_s=calibration_window_s)
+        analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
+                                 start_s=plan.start_s, expected_frames=len(store), recheck_neutral=recheck)
+        for part in store.parts(int(round(chunk_s * plan.frame_rate_hz))):           # the method over the frames
+            analysis.process(part)
     return analysis.result(source, sensors.side_infos(source), grid_rate_hz=plan.grid_rate_hz, clock=clock,
                            swapped=swap_sides)
 

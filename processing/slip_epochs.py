@@ -19,12 +19,12 @@ import numpy as np
 
 from processing.calibration import Calibration, Recalibration, calibrate
 from processing.calibration_schedule import CalibrationSchedule
-from processing.frame_store import FrameStore
+from processing.frame_store import FileFrameStore, FrameStore
 from processing.neutral import NeutralWatch
 from processing.settings import Settings
 
 
-def calibrate_across_slips(store: FrameStore, calibration: Calibration, *, frame_rate_hz: float,
+def calibrate_across_slips(store: FrameStore | FileFrameStore, calibration: Calibration, *, frame_rate_hz: float,
                            settings: Settings, part_frames: int) -> tuple[Calibration, bool]:
     """``calibration`` (automatic, from every frame) redone with each side's frames after a slip
     turned back into its first mounting, and whether the method must re-check the neutral: not
@@ -43,7 +43,7 @@ def calibrate_across_slips(store: FrameStore, calibration: Calibration, *, frame
     return dataclasses.replace(again, sides=sides), True
 
 
-def _dry_run(store: FrameStore, calibration: Calibration, *, frame_rate_hz: float, settings: Settings,
+def _dry_run(store: FrameStore | FileFrameStore, calibration: Calibration, *, frame_rate_hz: float, settings: Settings,
              part_frames: int) -> list[Recalibration]:
     watch = NeutralWatch(CalibrationSchedule(calibration), store.sides, frame_rate_hz=frame_rate_hz,
                          settings=settings.neutral)

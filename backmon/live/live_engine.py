@@ -9,9 +9,11 @@ every sample kept so far, then each block as it comes; ``step`` returns the aler
 meanwhile. While monitoring, the calibration grows surer as the wearer moves (the forward
 direction from the first bends) and the neutral re-check corrects a slipped sensor; every
 calibration adopted is handed out once (``calibration_lines``) for the recording, where
-analysis honours it. Samples are kept compactly (32 bytes each, about 23 MB per hour of two
-100 Hz sensors) for the session summary at the end, which is ``Engine.result``, the same as
-``backmon analyze`` prints.
+analysis honours it. Samples are kept compactly (32 bytes each) only until the engine has taken
+them all from the first (the plan's rates, the calibration, the replay); from then on a side keeps
+what the session summary at the end needs of them (count, first and last time, largest readings),
+so memory stays flat over a shift (it grew by 23 MB an hour). The summary is ``Engine.result``,
+the same as ``backmon analyze`` prints.
 """
 
 from __future__ import annotations
@@ -29,25 +31,31 @@ from processing.calibration import Calibration, CalibrationMethod, Recalibration
 from processing.calibration_frames import rotation_angle_deg
 from processing.frame_store import SensorFrames
 from processing.frames import concat_frames
+from processing.input.saturation import SaturationWatch
+from processing.input.sources import ArrayStore, Source
 from processing.pipeline import Engine, SensorSteps, plan_stream
 from processing.result import AnalysisResult
 from processing.settings import Settings
 from sensors.ble.stream import SampleBlock
-from sensors.samples import SIDES, Session, SideSamples
+from sensors.samples import SIDES, TimeBase
+from sensors.session.stream import SessionInfo, SideSummary
 
 PLAN_AFTER_S = 3.0  # seconds of data per side before its rate is measured
 COMPACT_EVERY = 256  # blocks gathered before they are packed into one array
 
 
 class _SideStore:
-    """Every sample of one side: time (float64) and accel + gyro (float32), packed in chunks."""
+    """One side's samples: time (float64) and accel + gyro (float32), packed in chunks, until
+    ``release``; always their count, first and last time and largest readings (``watch``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, side: str, watch: SaturationWatch) -> None:
+        self.side, self.watch = side, watch
         self.chunks: list[tuple[np.ndarray, np.ndarray]] = []
         self.pending: list[SampleBlock] = []
         self.count = 0
         self.first_s: float | None = None
         self.last_s: float | None = None
+        self.released = False
 
     def add(self, block: SampleBlock) -> None:
         self.pending.append(block)
@@ -57,12 +65,20 @@ class _SideStore:
         if len(self.pending) >= COMPACT_EVERY:
             self._pack()
 
+    def release(self) -> None:
+        """Keep no more samples (the engine has them all): memory stays flat from here on."""
+        self._pack()
+        self.chunks, self.released = [], True
+
     def _pack(self) -> None:
         if self.pending:
             values = np.empty((sum(len(b) for b in self.pending), 6), dtype=np.float32)
             values[:, :3] = np.concatenate([b.accel_g for b in self.pending])
             values[:, 3:] = np.concatenate([b.gyro_dps for b in self.pending])
-            self.chunks.append((np.concatenate([b.time_s for b in self.pending]), values))
+            wide = values.astype(np.float64)  # the readings as kept (and replayed): float32
+            self.watch.update(self.side, wide[:, :3], wide[:, 3:])
+            if not self.released:
+                self.chunks.append((np.concatenate([b.time_s for b in self.pending]), values))
             self.pending = []
 
     @property
@@ -70,7 +86,9 @@ class _SideStore:
         return 0.0 if self.first_s is None else self.last_s - self.first_s
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(time_s (n,), values (n, 6): accel_g then gyro_dps), every sample so far."""
+        """(time_s (n,), values (n, 6): accel_g then gyro_dps), every sample so far (before ``release``)."""
+        if self.released:
+            raise RuntimeError(f"the {self.side} samples were released")
         self._pack()
         if not self.chunks:
             return np.empty(0), np.empty((0, 6))
@@ -148,7 +166,8 @@ class LiveEngine:
         self.settings, self.sides, self.plan_after_s = settings, tuple(sides), plan_after_s
         self.guide_settings = guide_settings or CalibrationGuideSettings()
         self.routine = routine
-        self.stores = {side: _SideStore() for side in self.sides}
+        self.watch = SaturationWatch()
+        self.stores = {side: _SideStore(side, self.watch) for side in self.sides}
         self.plan = None
         self.guide: CalibrationGuide | None = None
         self.searching: SensorSteps | None = None  # without a routine, before monitoring
@@ -253,9 +272,10 @@ class LiveEngine:
             self._lines.append(calibration_line(complete_s, side, c.rotation, c.forward_known))
         if self.refiner is not None:
             self.refiner.restart()  # the engine replays every sample from the first
-        for side in self.sides:  # replay everything from the first sample
+        for side in self.sides:  # replay everything from the first sample; then keep no samples
             t, values = self.stores[side].arrays()
             self.engine.push(side, t, values[:, :3], values[:, 3:])
+            self.stores[side].release()
 
     def _refine(self, complete_s: float, update: LiveUpdate) -> None:
         """Adopt a surer calibration from the next frame on, and say so."""
@@ -378,17 +398,17 @@ class LiveEngine:
         firsts = [store.first_s for store in self.stores.values() if store.first_s is not None]
         return min(firsts) if firsts else None
 
-    def session(self, *, source: str, metadata: dict[str, str]) -> Session:
-        sides = {}
-        for side in SIDES:
-            store = self.stores.get(side)
-            if store is None or not store.count:
-                sides[side] = None
-                continue
-            t, values = store.arrays()
-            sides[side] = SideSamples(side, t, values[:, :3], values[:, 3:])
-        return Session(source, sides["left"], sides["right"], metadata=dict(metadata),
-                       calibration_window_s=self.calibration_window_s)
+    def source(self, *, source: str, metadata: dict[str, str]) -> Source:
+        """What the session summary reads of the samples (count, first and last time, largest
+        readings per side), as ``processing.input.from_session`` would give it, no sample kept."""
+        for store in self.stores.values():
+            store._pack()  # the latest readings into the watch
+        spans = {side: SideSummary(self.stores[side].count, self.stores[side].first_s, self.stores[side].last_s)
+                 for side in SIDES if side in self.stores and self.stores[side].count}
+        info = SessionInfo(source, TimeBase.RELATIVE, dict(metadata), (), self.calibration_window_s, 0, (),
+                           dict(spans))
+        empty = ArrayStore(np.empty(0), np.empty((0, 3)), np.empty((0, 3)))  # the result reads no samples
+        return Source(info, {side: empty for side in spans}, spans, {side: self.watch.peaks[side] for side in spans})
 
     def finish(self, *, source: str, metadata: dict[str, str]) -> AnalysisResult | None:
         """The last step (every sample is in) and the session's result; None before monitoring."""
@@ -397,7 +417,7 @@ class LiveEngine:
         end_s = max(store.last_s for store in self.stores.values() if store.count)
         self._push_pending()
         self.engine.step(end_s, final=True)
-        return self.engine.result(self.session(source=source, metadata=metadata))
+        return self.engine.result(self.source(source=source, metadata=metadata))
 
 
 def calibration_line(time_s: float, side: str, rotation: np.ndarray, forward_known: bool) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sensors.compiled import Kernels
+
+_kernels = Kernels("processing.kernels.saturation")
+
 
 class SaturationWatch:
     """Each side's few largest absolute readings per sensor, gathered a chunk at a time: enough
@@ -16,9 +20,8 @@ class SaturationWatch:
 
     def update(self, side: str, accel_g: np.ndarray, gyro_dps: np.ndarray) -> None:
         for what, values in (("accelerometer", accel_g), ("gyroscope", gyro_dps)):
-            magnitudes = np.abs(values).ravel()
-            if magnitudes.size > self.TOP:
-                magnitudes = np.partition(magnitudes, magnitudes.size - self.TOP)[-self.TOP:]
+            magnitudes = np.empty(self.TOP)
+            magnitudes = magnitudes[:_kernels.largest_abs(np.asarray(values, dtype=float), magnitudes)]
             known = self.peaks.setdefault(side, {}).get(what)
             both = magnitudes if known is None else np.concatenate([known, magnitudes])
             self.peaks[side][what] = np.sort(both)[-self.TOP:]

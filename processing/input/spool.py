@@ -26,25 +26,35 @@ from sensors.session.stream import BLOCK_BYTES, SessionStream, SideSummary
 _FIELDS = 7  # time_s, ax, ay, az (g), gx, gy, gz (deg/s)
 
 
+def temporary_file(purpose: str, directory: str | None = None):
+    """An unlinked temporary file (in TMPDIR unless ``directory``), or one clear error saying where."""
+    try:
+        return tempfile.TemporaryFile(prefix=f"backmon-{purpose}-", dir=directory)
+    except OSError as err:
+        raise BackmonError(f"cannot create a temporary file in {directory or tempfile.gettempdir()} "
+                           f"({err.strerror or err}): point TMPDIR at a writable folder") from None
+
+
+def write_to(handle, data: np.ndarray, *, what: str) -> None:
+    """Append ``data`` to a temporary file, or one clear error saying what room it needs."""
+    try:
+        data.tofile(handle)
+    except OSError as err:
+        raise BackmonError(f"cannot write the temporary copy of the {what} in {tempfile.gettempdir()} "
+                           f"({err.strerror or err}): point TMPDIR at a disk with room") from None
+
+
 class FileStore(Store):
     """One side's samples in a temporary file, appended in time order."""
 
     def __init__(self, directory: str | None) -> None:
-        try:
-            self.handle = tempfile.TemporaryFile(prefix="backmon-spool-", dir=directory)
-        except OSError as err:
-            raise BackmonError(f"cannot create a temporary file in {directory or tempfile.gettempdir()} "
-                               f"({err.strerror or err}): point TMPDIR at a writable folder") from None
+        self.handle = temporary_file("spool", directory)
         self.samples = 0
         self.first_s = self.last_s = float("nan")
 
     def append(self, time_s: np.ndarray, values: np.ndarray) -> None:
-        try:
-            np.column_stack((time_s, values)).astype(np.float64, copy=False).tofile(self.handle)
-        except OSError as err:
-            raise BackmonError(f"cannot write the temporary copy of the samples in {tempfile.gettempdir()} "
-                               f"({err.strerror or err}); it needs {_FIELDS * 8} bytes a sample: point TMPDIR "
-                               "at a disk with room") from None
+        write_to(self.handle, np.column_stack((time_s, values)).astype(np.float64, copy=False),
+                 what=f"samples ({_FIELDS * 8} bytes a sample)")
         if not self.samples:
             self.first_s = float(time_s[0])
         self.samples += int(time_s.size)

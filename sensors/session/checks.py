@@ -21,7 +21,7 @@ from sensors.limits import ACCEL_LIMIT_G, GYRO_LIMIT_DPS, MAX_SPAN_S
 OUTLIER_S = 1.0  # a row this far from both neighbours (which agree) has a broken time
 BACK_JUMP_S = 1.0  # time going back further than this is a reset, not a late row
 MIN_ROWS_FOR_RATE = 10
-_LIMITS = np.array([ACCEL_LIMIT_G] * 3 + [GYRO_LIMIT_DPS] * 3)
+READING_LIMITS = np.array([ACCEL_LIMIT_G] * 3 + [GYRO_LIMIT_DPS] * 3)  # accel (g), then gyro (deg/s)
 _LINES_NAMED = 5  # line numbers listed in a warning before "..."
 
 
@@ -40,11 +40,6 @@ class Tally:
         named = ", ".join(str(n) for n in self.lines[:_LINES_NAMED])
         more = ", ..." if self.count > _LINES_NAMED else ""
         return f"line{'s' if self.count > 1 else ''} {named}{more}"
-
-
-def impossible_rows(values: np.ndarray) -> np.ndarray:
-    """Rows of (n, 6) accel (g) and gyro (deg/s) with a value beyond any sensor's range."""
-    return (np.abs(values) > _LIMITS).any(axis=1)
 
 
 def impossible_note(tally: Tally) -> list[str]:

@@ -16,7 +16,8 @@ import numpy as np
 
 from sensors.errors import SessionFileError
 from sensors.session.columns import FORMAT_ID, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from sensors.session.scanner import COMMENT, TEXT, Lines
+from sensors.session.scan_kernel import COMMENT, TEXT
+from sensors.session.scanner import Lines
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SPAN_RE = re.compile(rf"\s*({_NUMBER})\s*[:-]\s*({_NUMBER})\s*")

@@ -16,15 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensors.compiled import Kernels
 from sensors.errors import SessionFileError, open_file
 from sensors.limits import MAX_SPAN_S
 from sensors.samples import EPOCH_THRESHOLD_S, SIDES, CalibrationLine, Mark, Side, TimeBase
 from sensors.session import blocks
 from sensors.session.blocks import Block, BlockReader
-from sensors.session.checks import Tally, count, impossible_note, impossible_rows
+from sensors.session.check_kernel import BAD_NUMBER, IMPOSSIBLE, UNKNOWN_SIDE
+from sensors.session.checks import READING_LIMITS, Tally, count, impossible_note
 from sensors.session.meta import Meta, find_header
 from sensors.session.rows import Rows, SideOrder
-from sensors.session.scanner import COLUMNS, COMMENT, Lines, data_lines, read_slow_lines, split_lines
+from sensors.session.scan_kernel import COMMENT
+from sensors.session.scanner import COLUMNS, Lines, data_lines, read_slow_lines, split_lines
 from sensors.standing_thread import StandingThread
 
 BLOCK_BYTES = 16 << 20  # about 10 minutes of two sensors at 100 Hz per block
@@ -33,6 +36,7 @@ _SCANNER = StandingThread("backmon-scan")  # scans the block ahead
 _TIME, _DEVICE_TIME, _SEQ = COLUMNS.index("time_s"), COLUMNS.index("device_time_s"), COLUMNS.index("seq")
 _ACCEL = slice(COLUMNS.index("ax_g"), COLUMNS.index("az_g") + 1)
 _GYRO = slice(COLUMNS.index("gx_dps"), COLUMNS.index("gz_dps") + 1)
+_kernels = Kernels("sensors.session.check_kernel")  # its verdicts LEFT, RIGHT are the scanner's side codes
 
 
 @dataclass(frozen=True)
@@ -185,31 +189,29 @@ class SessionStream:
                                               ("bytes that are not text", bad_bytes.size)) if n}
             return []
         read_slow_lines(buf, lines, good, names)
-        values, codes = lines.values[good], lines.side[good]
-        numbers_ok = np.isfinite(values[:, _TIME]) & np.isfinite(values[:, _ACCEL.start:_GYRO.stop]).all(axis=1)
-        bad_numbers = good[~numbers_ok]
+        verdicts = np.empty(good.size, np.int8)
+        _kernels.row_verdicts(lines.values, lines.side, good, _TIME, _ACCEL.start, READING_LIMITS, verdicts)
+        bad_numbers = good[verdicts == BAD_NUMBER]
         broken.rows.add(np.sort(np.concatenate((bad_fields, bad_bytes, bad_numbers))) + line_no)
         broken.reasons |= {r for r, n in (("wrong field count", bad_fields.size),
                                           ("bytes that are not text", bad_bytes.size),
                                           ("bad number", bad_numbers.size)) if n}
-        unknown = numbers_ok & (codes < 0)
+        unknown = verdicts == UNKNOWN_SIDE
         if unknown.any():
             if broken.unknown_example is None:
                 line = int(good[np.argmax(unknown)])
                 cells = raw[lines.starts[line]:lines.ends[line]].decode("ascii").split(",")
                 broken.unknown_example = (line + line_no, cells[names.index("side")].strip())
             broken.unknown += int(unknown.sum())
-        usable = numbers_ok & (codes >= 0)
-        impossible = usable & impossible_rows(values[:, _ACCEL.start:_GYRO.stop])
+        impossible = verdicts == IMPOSSIBLE
         if impossible.any():
             broken.impossible.add(good[impossible] + line_no)
-            usable &= ~impossible
         out = []
         for code, side in enumerate(SIDES):
-            mine = np.flatnonzero(usable & (codes == code))
-            v = values[mine]
+            mine = good[verdicts == code]
+            v = lines.values[mine]
             out.append((side, Rows(v[:, _TIME], v[:, _ACCEL.start:_GYRO.stop], v[:, _DEVICE_TIME], v[:, _SEQ],
-                                   good[mine] + line_no)))
+                                   mine + line_no)))
         return out
 
 

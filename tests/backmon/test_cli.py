@@ -153,3 +153,25 @@ def test_a_session_spanning_years_is_refused_not_hung():
     session = dataclasses.replace(sim.to_session(), right=dataclasses.replace(right, time_s=broken))
     with pytest.raises(BackmonError, match="spans"):
         analyze_session(session)
+
+
+def test_command_words_name_every_command_and_alias():
+    """The CLI imports only the command it runs, found by COMMAND_WORDS: it must name every
+    command and alias the whole parser knows, and each must build its own parser alone."""
+    from backmon.cli import build_parser, command_module
+    from backmon.commands import COMMAND_WORDS
+
+    choices = build_parser()._subparsers._group_actions[0].choices
+    assert set(COMMAND_WORDS) == set(choices)
+    for word, module in COMMAND_WORDS.items():
+        assert command_module(["--utc", word, "x"]) == module
+        alone = build_parser(module)._subparsers._group_actions[0].choices
+        assert word in alone and choices[word].format_help() == alone[word].format_help()
+    assert command_module(["analyz"]) is None and command_module([]) is None  # the whole parser: suggestions
+
+
+def test_analyze_imports_no_other_command():
+    code = ("import sys; from backmon.cli import main; main(['analyze', sys.argv[1], '--quiet']); "
+            "print(sorted(m for m in sys.modules if m.startswith('backmon.commands.')))")
+    run = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=True)
+    assert run.stdout.split("\n")[-2] == "['backmon.commands.analyze', 'backmon.commands.report']"

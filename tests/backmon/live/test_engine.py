@@ -113,3 +113,33 @@ def test_time_since_the_last_break_counts_from_the_session_start_without_a_break
     engine, _, _ = _run_live(simulate(sustained_flexion(35, 120, seed=3)), tmp_path / "s.csv")
     assert engine.phase == "monitoring" and engine.calibration_window_s[1] > 15.0
     assert engine.activity_since_s() == 0.0
+
+
+def test_samples_are_released_once_monitoring_and_the_summary_reads_none(tmp_path):
+    """Memory stays flat over a shift (issue 16): once the engine has replayed every sample from
+    the first, the sides keep none, and the closing summary (counts, spans, largest readings)
+    equals the one built from every sample kept, as before."""
+    from processing.input.sources import from_session
+    from sensors.samples import Session, SideSamples
+
+    sim = simulate(severe_flexion(3, 100, seed=4))
+    engine, _, _ = _run_live(sim, tmp_path / "rec.csv")
+    assert engine.phase == "monitoring"
+    assert all(store.released and not store.chunks for store in engine.stores.values())
+    with pytest.raises(RuntimeError, match="released"):
+        engine.stores["left"].arrays()
+    source = engine.source(source="live", metadata={})
+    kept = {}  # every sample as the store used to keep them (float32 readings)
+    for side in ("left", "right"):
+        s = getattr(sim, side)
+        keep = s.time_s >= (0.8 if side == "right" else 0.0)
+        readings = np.column_stack([s.accel_g[keep], s.gyro_dps[keep]]).astype(np.float32).astype(float)
+        kept[side] = SideSamples(side, s.time_s[keep], readings[:, :3], readings[:, 3:])
+    before = from_session(Session("live", kept["left"], kept["right"], metadata={},
+                                  calibration_window_s=engine.calibration_window_s))
+    assert source.spans == before.spans and source.info == before.info
+    for side in ("left", "right"):
+        for what in ("accelerometer", "gyroscope"):
+            np.testing.assert_array_equal(source.saturation[side][what], before.saturation[side][what])
+    result = engine.finish(source="live", metadata={})
+    assert result.sides["left"].samples == kept["left"].time_s.size and result.summary is not None

@@ -284,16 +284,21 @@ class LiveEngine:
         if found is None or table is None or not len(table):
             return
         from_s = float(table.time_s[-1]) + 1e-6
+        self._adopt(from_s, found.sides, "refined")
+        update.events.append(GuideEvent("sure" if self.refiner.sure else "done",
+                                        describe(found, sure=self.refiner.sure), complete_s))
+
+    def _adopt(self, from_s: float, sides, reason: str) -> None:
+        """A new calibration per side from ``from_s`` on: scheduled, written as ``# calibration:``
+        lines, and the neutral re-check started afresh from it."""
         schedule = self.engine.analysis.schedule
-        for side, new in found.sides.items():
+        for side, new in sides.items():
             old = schedule.current(side)
             schedule.adopt(Recalibration(side, from_s, new, rotation_angle_deg(old.rotation.T @ new.rotation),
-                                         "refined"))
+                                         reason))
             self._lines.append(calibration_line(from_s, side, new.rotation, new.forward_known))
         if self.engine.analysis.neutral is not None:
             self.engine.analysis.neutral.restart(from_s)
-        update.events.append(GuideEvent("sure" if self.refiner.sure else "done",
-                                        describe(found, sure=self.refiner.sure), complete_s))
 
     def recalibrate(self) -> bool:
         """Run the guided routine again from the next frames (the wearer asked: a slipped or
@@ -323,14 +328,7 @@ class LiveEngine:
             return
         table = self.engine.analysis.last_table
         from_s = (float(table.time_s[-1]) if table is not None and len(table) else complete_s) + 1e-6
-        schedule = self.engine.analysis.schedule
-        for side, new in guide.calibration.sides.items():
-            old = schedule.current(side)
-            schedule.adopt(Recalibration(side, from_s, new, rotation_angle_deg(old.rotation.T @ new.rotation),
-                                         "recalibrated"))
-            self._lines.append(calibration_line(from_s, side, new.rotation, new.forward_known))
-        if self.engine.analysis.neutral is not None:
-            self.engine.analysis.neutral.restart(from_s)
+        self._adopt(from_s, guide.calibration.sides, "recalibrated")
         self.refiner = None  # the routine's bend gave the forward direction: nothing left to seek
 
     def _note_slips(self, update: LiveUpdate) -> None:

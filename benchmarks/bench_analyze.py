@@ -198,6 +198,7 @@ def pandas_read(path: Path) -> ChildRun:
 def analyze_in_process(path: Path, out: Path) -> ChildRun:
     return run_python(f"""
         import time
+        import processing.pipeline  # the method's modules (analyze_file loads them while reading)
         from processing import analyze_file
         start = time.perf_counter()
         analyze_file({str(path)!r}).write_json({str(out)!r})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-_HOMES = {"Engine": "processing.pipeline", "analyze_file": "processing.pipeline",
+_HOMES = {"Engine": "processing.pipeline", "analyze_file": "processing.file_analysis",
           "analyze_session": "processing.pipeline", "AnalysisResult": "processing.result",
           "Settings": "processing.settings", "load_settings": "processing.settings"}
 

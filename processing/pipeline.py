@@ -25,12 +25,12 @@ from processing.align import AlignedChunk, Aligner, SideChunk, gap_threshold_s, 
 from processing.calibration import Calibration, CalibrationMethod, CalibrationWindowError, calibrate, check_window
 from processing.calibration_schedule import recorded_calibration
 from processing.clock_sync import ClockSync, estimate_clock, right_on_left_clock
+from processing.file_analysis import analyze_file  # noqa: F401 - its home before; read while this module loads
 from processing.filters import StreamingLowpass
 from processing.frame_analysis import FrameAnalysis
 from processing.frame_store import FileFrameStore, FrameStore, SensorFrames
 from processing.frames import SideFrames, frame_times_s, make_frames
 from processing.input.sources import Reader, Source, from_session
-from processing.input.spool import BLOCK_BYTES, spooled
 from processing.orientation import GravityFusion
 from processing.result import AnalysisResult, SideInfo
 from processing.settings import Settings
@@ -293,17 +293,3 @@ def analyze_session(session: Session, *, settings: Settings | None = None,
     """Analyse a session in memory (the keywords as for ``analyze_source``)."""
     return analyze_source(from_session(session), settings=settings, calibration_window_s=calibration_window_s,
                           chunk_s=chunk_s, swap_sides=swap_sides, progress=progress)
-
-
-def analyze_file(path, *, settings: Settings | None = None, calibration_window_s: tuple[float, float] | None = None,
-                 swap_sides: bool = False, progress: Callable[[float], None] | None = None,
-                 block_bytes: int = BLOCK_BYTES) -> AnalysisResult:
-    """Read a session CSV v1 file and analyse it, in memory bounded by the block size: the file
-    is read once into a spool on disk (processing.input.spool) and streamed from there.
-
-    ``progress`` (optional) gets the fraction done: reading counts as the first third."""
-    read_part = (lambda f: progress(f / 3)) if progress else None
-    with spooled(path, block_bytes=block_bytes, progress=read_part) as source:
-        rest = (lambda f: progress(1 / 3 + 2 * f / 3)) if progress else None
-        return analyze_source(source, settings=settings, calibration_window_s=calibration_window_s,
-                              swap_sides=swap_sides, progress=rest)

@@ -31,9 +31,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from backmon.commands.report import figure_paths, write_outputs
-    from backmon.text import render_summary
-    from processing import analyze_file
-    from processing.frame_table import write_timeline_csv
+    from processing import analyze_file  # the method's modules load while the file is read
     from sensors.outputs import refuse_clashes
     from sensors.text import printable
 
@@ -44,6 +42,9 @@ def run(args) -> int:
     with progress_bar(printable(f"analysing {args.session}"), quiet=args.quiet) as update:
         result = analyze_file(args.session, settings=settings, calibration_window_s=args.calibrate,
                               swap_sides=args.swap_sides, progress=update)
+    from backmon.text import render_summary  # imports the method (scipy): loaded by now
+    from processing.frame_table import write_timeline_csv
+
     if args.strict and result.warnings:
         refuse_warnings(args.session, result.warnings)
     if args.json:

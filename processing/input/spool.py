@@ -7,23 +7,34 @@ once (sensors.session.stream), each side's samples go to an unlinked temporary f
 float64 records (time, accel xyz, gyro xyz: 56 bytes a sample, 1.6 GB for two days at
 100 Hz per side), and readers take them back a chunk at a time. The operating system's page
 cache usually keeps the spool in memory when there is room, without counting it against us.
+
+Writing the spool (and watching for clipped readings) runs on a thread of its own, one block
+behind the parsing: the copy and the write release the GIL, so they overlap the next block's
+reading instead of following it. At most one block (both sides' rows) waits for it, so memory
+stays bounded.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 
 import numpy as np
 
 from processing.input.saturation import SaturationWatch
 from processing.input.sources import Chunk, Source, Store
 from sensors.errors import BackmonError
+from sensors.session.rows import Rows
 from sensors.session.stream import BLOCK_BYTES, SessionStream, SideSummary
+from sensors.standing_thread import StandingThread
 
 _FIELDS = 7  # time_s, ax, ay, az (g), gx, gy, gz (deg/s)
+IN_FLIGHT = 2  # runs of rows handed to the writer and not yet written: a block's two sides
+_WRITER = StandingThread("backmon-spool")  # writes one block while the next is parsed
 
 
 def temporary_file(purpose: str, directory: str | None = None):
@@ -78,14 +89,17 @@ def spooled(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES, director
     stream = SessionStream(path, block_bytes=block_bytes)
     stores: dict[str, FileStore] = {}
     watch = SaturationWatch()
+    pending: collections.deque[Future] = collections.deque()  # writes still running on _WRITER, oldest first
     try:
         for block in stream:
             store = stores.get(block.side) or stores.setdefault(block.side, FileStore(directory))
-            values = block.rows.values
-            store.append(block.rows.time_s, values)
-            watch.update(block.side, values[:, :3], values[:, 3:])
+            while len(pending) >= IN_FLIGHT:
+                pending.popleft().result()  # an error writing is raised here
+            pending.append(_WRITER.submit(_keep, store, watch, block.side, block.rows))
             if progress is not None:
                 progress(min(1.0, stream.bytes_read / max(stream.size_bytes, 1)))
+        while pending:
+            pending.popleft().result()
         info = stream.info
         present = {side: store for side, store in stores.items() if side in info.sides}
         for store in present.values():
@@ -93,5 +107,14 @@ def spooled(path: str | os.PathLike, *, block_bytes: int = BLOCK_BYTES, director
         spans = {side: SideSummary(s.samples, s.first_s, s.last_s) for side, s in present.items()}
         yield Source(info, present, spans, {side: watch.peaks[side] for side in present})
     finally:
+        for write in pending:  # the reading failed: let the writes finish before closing their files
+            write.exception()
         for store in stores.values():
             store.close()
+
+
+def _keep(store: FileStore, watch: SaturationWatch, side: str, rows: Rows) -> None:
+    """A block's rows into the side's spool, and their largest readings into the watch."""
+    values = rows.values
+    store.append(rows.time_s, values)
+    watch.update(side, values[:, :3], values[:, 3:])

@@ -193,7 +193,7 @@ class StoredVectors:
         return unit(rows) if self._unit else rows
 
     def _parts(self) -> Iterator[tuple[int, int, np.ndarray]]:
-        n, step = self.shape[0], FileFrameStore.READ_FRAMES
+        n, step = self.shape[0], self._store.READ_FRAMES
         for lo in range(0, n, step):
             hi = min(n, lo + step)
             yield lo, hi, self._rows(lo, hi)

@@ -7,8 +7,8 @@ kept here, and the method then reads them back a part at a time. Gravity is kept
 the rest in float32 (a millionth of a degree is far below any sensor's noise): 155 bytes a
 frame, 45 MB for 8 h of two sensors. Offline they go to a temporary file (``FileFrameStore``:
 268 MB for 48 h would otherwise grow with the recording); calibration then reads back only what it
-needs (75 bytes a frame) and the method a part at a time. Live, they stay in memory (``FrameStore``),
-where calibration reads them every step.
+needs (27 bytes a frame; gravity a part at a time, ``StoredVectors``) and the method a part at a
+time. Live, they stay in memory (``FrameStore``), where calibration reads them every step.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class FileFrameStore:
     def calibration_frames(self) -> dict[str, CalibrationFrames]:
         """Each side's frames as calibration reads them (times, gravity, |gyro|, validity, moving).
         Gravity stays on disk (``StoredVectors``: read back a part at a time, 48 bytes a frame of two
-        sides no longer held, nor their unit directions); the rest, 43 bytes a frame, is read here."""
+        sides no longer held, nor their unit directions); the rest, 27 bytes a frame, is read here."""
         n = self._n
         time_s, moving = np.empty(n), np.empty(n, dtype=bool)
         gyro_abs = {side: np.empty(n) for side in self.sides}

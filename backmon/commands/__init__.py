@@ -25,5 +25,6 @@ COMMANDS = (
 COMMAND_WORDS = {
     "analyze": "analyze", "analyse": "analyze",
     "import": "import_cmd",
-    **{name: name for name in ("batch", "simulate", "report", "trends", "decode", "scan", "monitor")},
+    **{name: name for name in ("batch", "simulate", "report", "trends", "library", "checkin", "programme", "decode",
+                               "scan", "monitor", "ctl")},
 }

@@ -69,13 +69,21 @@ def walking_mask(f: CalibrationFrames, *, frame_rate_hz: float, settings: Calibr
 
 
 _DENSITY_ROWS = 256  # rows of the angle-to-angle kernel worked out at once (_densest_angle)
+MODE_FRAMES = 20_000  # frames densest_direction looks at, spread evenly over those it is given
+
+
+def spread_rows(u, mask: np.ndarray) -> np.ndarray:
+    """``u[mask]`` thinned as ``densest_direction`` thins it, gathering only the rows it keeps
+    (all the walking frames of 48 h were 40 MB; ``u`` may be kept on disk)."""
+    chosen = np.flatnonzero(mask)
+    return u[chosen[::max(1, chosen.size // MODE_FRAMES)]]
 
 
 def densest_direction(u: np.ndarray, *, radius_deg: float, max_points: int = 1000) -> np.ndarray:
     """The direction around which most of the unit vectors ``u`` lie (within ``radius_deg``):
     a mode, so a minority of other postures does not pull it. Refined by a few mean shifts."""
     cos_r = np.cos(np.radians(radius_deg))
-    u = u[::max(1, u.shape[0] // 20_000)]  # a mode needs no more: 20,000 frames spread over the day
+    u = u[::max(1, u.shape[0] // MODE_FRAMES)]  # a mode needs no more: 20,000 frames spread over the day
     candidates = u[::max(1, u.shape[0] // max_points)]
     best = candidates[int(np.argmax((candidates @ candidates.T > cos_r).sum(axis=1)))]
     for _ in range(4):
@@ -96,7 +104,7 @@ def estimate_up(f: CalibrationFrames, still: np.ndarray, walking: np.ndarray, *,
     c, u = settings, f.direction
     walk_s = walking.sum() / frame_rate_hz
     if walk_s >= c.walk_min_s:
-        walk_up = densest_direction(u[walking], radius_deg=c.mode_radius_deg)
+        walk_up = densest_direction(spread_rows(u, walking), radius_deg=c.mode_radius_deg)
         standing = still & (angle_from_deg(u, walk_up) <= c.upright_still_max_deg)
         back = estimate_forward(f, walk_up, settings=c).back
         if back is not None:
@@ -104,23 +112,24 @@ def estimate_up(f: CalibrationFrames, still: np.ndarray, walking: np.ndarray, *,
         stand_s = standing.sum() / frame_rate_hz
         confidence = min(1.0, (walk_s + stand_s) / c.up_evidence_s)
         if stand_s >= c.standing_min_s:
-            up = densest_direction(u[standing], radius_deg=c.mode_radius_deg / 2)
+            up = densest_direction(spread_rows(u, standing), radius_deg=c.mode_radius_deg / 2)
             return _up(f, u, standing, up, "standing", confidence)
         return _up(f, u, walking, walk_up, "walking", confidence)
     still_s = still.sum() / frame_rate_hz
     if still_s >= c.neutral_min_s:  # sitting and standing look alike without walking: half sure at best
-        up = densest_direction(u[still], radius_deg=c.mode_radius_deg)
+        up = densest_direction(spread_rows(u, still), radius_deg=c.mode_radius_deg)
         return _up(f, u, still, up, "still", 0.5 * min(1.0, still_s / c.up_evidence_s))
     if f.valid.any():
-        up = densest_direction(u[f.valid], radius_deg=c.mode_radius_deg)
+        up = densest_direction(spread_rows(u, f.valid), radius_deg=c.mode_radius_deg)
         return _up(f, u, f.valid, up, "any posture", 0.1)
     return UpEstimate(np.array([1.0, 0.0, 0.0]), "none", 0.0, None, float("nan"))
 
 
 def _up(f: CalibrationFrames, u: np.ndarray, used: np.ndarray, up: np.ndarray, source: str,
         confidence: float) -> UpEstimate:
-    near = used & (angle_from_deg(u, up) <= 10.0)
-    spread = float(np.sqrt(np.mean(angle_from_deg(u[near], up) ** 2))) if near.any() else float("nan")
+    angle = angle_from_deg(u, up)  # row by row: the near frames' angles as if worked out alone
+    near = used & (angle <= 10.0)
+    spread = float(np.sqrt(np.mean(angle[near] ** 2))) if near.any() else float("nan")
     spans = runs(near)
     neutral = None
     if source in ("standing", "still") and spans:
@@ -157,7 +166,8 @@ def find_excursions(f: CalibrationFrames, up: np.ndarray, *, settings: Calibrati
     for k, (a, b) in enumerate(zip(start, end)):
         run_of[a:b] = k
     deep = np.flatnonzero((run_of >= 0) & (tilt >= 0.5 * depth[np.maximum(run_of, 0)]))
-    away = u[deep] - np.outer(u[deep] @ up, up)  # the deep frames only: row by row as over every frame
+    deep_u = u[deep]
+    away = deep_u - np.outer(deep_u @ up, up)  # the deep frames only: row by row as over every frame
     sums = np.zeros((start.size, 3))
     np.add.at(sums, run_of[deep], away)
     return Excursions(start, end, depth, unit(sums))

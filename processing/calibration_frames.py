@@ -21,8 +21,10 @@ class CalibrationFrames:
 
     @cached_property
     def direction(self) -> np.ndarray:
-        """Unit gravity directions (zero for an empty frame), worked out once."""
-        return unit(self.gravity)
+        """Unit gravity directions (zero for an empty frame), worked out once; gravity kept on disk
+        (processing.frame_store.StoredVectors) gives its directions read back a part at a time."""
+        stored = getattr(self.gravity, "directions", None)
+        return stored() if stored is not None else unit(self.gravity)
 
 
 def angle_from_deg(directions: np.ndarray, up: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from processing.data_quality import (
 )
 from processing.detectors import AlertCounter, posture_detectors
 from processing.frame_store import SensorFrames
-from processing.frame_table import FrameTable, TimelineBuffer, build_frame_table
+from processing.frame_table import FrameTable, StoredTimeline, build_frame_table
 from processing.frames import SideFrames
 from processing.input.sources import Source
 from processing.neutral import NeutralWatch
@@ -41,7 +41,7 @@ class FrameAnalysis:
     """The method after the frames, with every step's state kept between calls."""
 
     def __init__(self, sides: tuple[str, ...], calibration: Calibration, settings: Settings, *, frame_rate_hz: float,
-                 start_s: float, expected_frames: int = 0, recheck_neutral: bool = True) -> None:
+                 start_s: float, recheck_neutral: bool = True) -> None:
         """``start_s``: the recording's first sample; ``recheck_neutral`` False when the
         calibrations over time are already known (the monitor wrote them into the recording)."""
         self.sides, self.settings, self.frame_rate_hz = tuple(sides), settings, frame_rate_hz
@@ -55,7 +55,7 @@ class FrameAnalysis:
         self.static = ProlongedStaticDetector(settings.alerts, counter)
         self.detectors = [*posture_detectors(settings.alerts, counter), self.no_rest, self.static]
         self.side_check = SideCheckEstimator(frame_rate_hz=frame_rate_hz)
-        self.tables = TimelineBuffer(expected_frames + 2)
+        self.tables = StoredTimeline()  # on disk: the closing summary reads it back (memory flat with length)
         self.last_table: FrameTable | None = None  # the latest step's frames (the live view shows them)
         self.motionless = {side: _Flags() for side in self.sides}
         self.withdrawn: list[Alert] = []  # lr_asymmetry alerts a slipped sensor caused (not the wearer)

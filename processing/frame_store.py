@@ -7,8 +7,8 @@ kept here, and the method then reads them back a part at a time. Gravity is kept
 the rest in float32 (a millionth of a degree is far below any sensor's noise): 155 bytes a
 frame, 45 MB for 8 h of two sensors. Offline they go to a temporary file (``FileFrameStore``:
 268 MB for 48 h would otherwise grow with the recording); calibration then reads back only what it
-needs (75 bytes a frame) and the method a part at a time. Live, they stay in memory (``FrameStore``),
-where calibration reads them every step.
+needs (27 bytes a frame; gravity a part at a time, ``StoredVectors``) and the method a part at a
+time. Live, they stay in memory (``FrameStore``), where calibration reads them every step.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processing.activity import Movement
-from processing.calibration_frames import CalibrationFrames
+from processing.calibration_frames import CalibrationFrames, unit
 from processing.frames import SideFrames
 from processing.input.spool import temporary_file, write_to
 
@@ -151,10 +151,11 @@ class FileFrameStore:
             yield self.part(lo, min(self._n, lo + max(1, size)))
 
     def calibration_frames(self) -> dict[str, CalibrationFrames]:
-        """Each side's frames as calibration reads them (times, gravity, |gyro|, validity, moving)."""
+        """Each side's frames as calibration reads them (times, gravity, |gyro|, validity, moving).
+        Gravity stays on disk (``StoredVectors``: read back a part at a time, 48 bytes a frame of two
+        sides no longer held, nor their unit directions); the rest, 27 bytes a frame, is read here."""
         n = self._n
         time_s, moving = np.empty(n), np.empty(n, dtype=bool)
-        gravity = {side: np.empty((n, 3)) for side in self.sides}
         gyro_abs = {side: np.empty(n) for side in self.sides}
         valid = {side: np.empty(n, dtype=bool) for side in self.sides}
         for lo in range(0, n, self.READ_FRAMES):
@@ -162,13 +163,72 @@ class FileFrameStore:
             r = self._read(lo, hi)
             time_s[lo:hi], moving[lo:hi] = r["time"], r["moving"]
             for side in self.sides:
-                gravity[side][lo:hi], valid[side][lo:hi] = r[f"{side}.gravity"], r[f"{side}.valid"]
-                gyro_abs[side][lo:hi] = r[f"{side}.values"][:, 3]
-        return {side: CalibrationFrames(time_s, gravity[side], gyro_abs[side], valid[side], moving)
+                valid[side][lo:hi], gyro_abs[side][lo:hi] = r[f"{side}.valid"], r[f"{side}.values"][:, 3]
+        return {side: CalibrationFrames(time_s, StoredVectors(self, f"{side}.gravity"), gyro_abs[side], valid[side],
+                                        moving)
                 for side in self.sides}
 
     def close(self) -> None:
         self._handle.close()
+
+
+class StoredVectors:
+    """A side's gravity (n, 3) in a ``FileFrameStore``, read back READ_FRAMES frames at a time, or
+    its unit directions (``directions``): slices, masks and sorted indices give arrays, ``@ v``
+    the products row by row. Every row is worked out with the same arithmetic as over the whole
+    array in memory (parts of a multiple of 64 rows), so calibration finds the same frames, bit for bit."""
+
+    def __init__(self, store: FileFrameStore, field: str, *, as_unit: bool = False) -> None:
+        self._store, self._field, self._unit = store, field, as_unit
+        self.shape = (len(store), 3)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def directions(self) -> StoredVectors:
+        return StoredVectors(self._store, self._field, as_unit=True)
+
+    def _rows(self, lo: int, hi: int) -> np.ndarray:
+        rows = np.ascontiguousarray(self._store._read(lo, hi)[self._field])
+        return unit(rows) if self._unit else rows
+
+    def _parts(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        n, step = self.shape[0], self._store.READ_FRAMES
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            yield lo, hi, self._rows(lo, hi)
+
+    def __getitem__(self, key) -> np.ndarray:
+        n = self.shape[0]
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(n)
+            if step != 1:
+                raise IndexError("stored frames are read in contiguous slices")
+            return self._rows(lo, max(lo, hi))
+        key = np.asarray(key)
+        if key.dtype == bool:
+            out, at = np.empty((int(np.count_nonzero(key)), 3)), 0
+            for lo, hi, rows in self._parts():
+                chosen = rows[key[lo:hi]]
+                out[at:at + len(chosen)] = chosen
+                at += len(chosen)
+            return out
+        out = np.empty((key.size, 3))
+        for lo, hi, rows in self._parts():
+            k0, k1 = np.searchsorted(key, [lo, hi])
+            out[k0:k1] = rows[key[k0:k1] - lo]
+        return out
+
+    def __matmul__(self, v: np.ndarray) -> np.ndarray:
+        out = np.empty(self.shape[0])
+        for lo, hi, rows in self._parts():
+            out[lo:hi] = rows @ v
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """Every row at once (the calibration across slips turns them all)."""
+        whole = self[0:self.shape[0]]
+        return whole if dtype is None else whole.astype(dtype)
 
 
 def _sensor_frames(time_s: np.ndarray, moving: np.ndarray, valid: dict, gravity: dict, values: dict) -> SensorFrames:

@@ -138,12 +138,106 @@ class TimelineBuffer:
             column[self._n:self._n + m] = getattr(table, name)
         self._n += m
 
+    def __len__(self) -> int:
+        return self._n
+
     @property
     def _capacity(self) -> int:
         return self._columns["time_s"].size
 
     def table(self) -> FrameTable:
         return FrameTable(**{name: column[:self._n] for name, column in self._columns.items()})
+
+
+class StoredTimeline:
+    """The frames of a whole session in an unlinked temporary file (TMPDIR): gathered
+    ``BLOCK_FRAMES`` at a time in memory, then written column after column, each column as
+    ``TimelineBuffer`` keeps it. ``table()`` reads a column back only when it is asked for, so
+    what stays in memory does not grow with the recording (65 bytes a frame: 112 MB for 48 h)."""
+
+    BLOCK_FRAMES = 1 << 14
+
+    def __init__(self, directory: str | None = None) -> None:
+        self._directory = directory
+        self._tail = TimelineBuffer(self.BLOCK_FRAMES)
+        self._dtypes = {name: column.dtype for name, column in self._tail._columns.items()}
+        self._offsets, at = {}, 0
+        for name, dtype in self._dtypes.items():
+            self._offsets[name], at = at, at + dtype.itemsize * self.BLOCK_FRAMES
+        self._block_bytes = at
+        self._handle, self._blocks = None, 0
+
+    def __len__(self) -> int:
+        return self._blocks * self.BLOCK_FRAMES + len(self._tail)
+
+    def append(self, table: FrameTable) -> None:
+        at, m = 0, len(table)
+        while at < m:
+            take = min(m - at, self.BLOCK_FRAMES - len(self._tail))
+            self._tail.append(table.slice(at, at + take))
+            at += take
+            if len(self._tail) == self.BLOCK_FRAMES:
+                self._flush()
+
+    def _flush(self) -> None:
+        from processing.input.spool import temporary_file, write_to
+
+        if self._handle is None:
+            self._handle = temporary_file("timeline", self._directory)
+        self._handle.seek(self._blocks * self._block_bytes)
+        what = f"10 Hz timeline ({self._block_bytes // self.BLOCK_FRAMES} bytes a frame)"
+        for column in self._tail._columns.values():
+            write_to(self._handle, column[:self.BLOCK_FRAMES], what=what)
+        self._blocks += 1
+        self._tail._n = 0
+
+    def column(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Frames [lo, hi) of one column, as appended."""
+        dtype, size = self._dtypes[name], self.BLOCK_FRAMES
+        out = np.empty(max(0, hi - lo), dtype)
+        stored = min(hi, self._blocks * size)
+        at = lo
+        while at < stored:
+            block, within = divmod(at, size)
+            take = min(stored - at, size - within)
+            self._handle.seek(block * self._block_bytes + self._offsets[name] + within * dtype.itemsize)
+            out[at - lo:at - lo + take] = np.fromfile(self._handle, dtype, count=take)
+            at += take
+        if at < hi:
+            tail = self._tail._columns[name]
+            out[at - lo:] = tail[at - self._blocks * size:hi - self._blocks * size]
+        return out
+
+    def table(self) -> FrameTable:
+        return StoredTable(self, 0, len(self))
+
+
+class StoredTable(FrameTable):
+    """A FrameTable whose columns are read from a ``StoredTimeline`` each time they are asked
+    for (and let go after use), over frames [lo, hi)."""
+
+    def __init__(self, store: StoredTimeline, lo: int, hi: int) -> None:  # noqa: D107 - not the dataclass's
+        object.__setattr__(self, "_store", store)
+        object.__setattr__(self, "_lo", lo)
+        object.__setattr__(self, "_hi", hi)
+
+    def __len__(self) -> int:
+        return self._hi - self._lo
+
+    def __repr__(self) -> str:
+        return f"StoredTable(frames {self._lo}-{self._hi})"
+
+    def slice(self, lo: int, hi: int | None = None) -> FrameTable:
+        span = range(self._lo, self._hi)[lo:hi]
+        return StoredTable(self._store, span.start, max(span.start, span.stop))
+
+
+def _stored_column(name: str) -> property:
+    return property(lambda self: self._store.column(name, self._lo, self._hi), doc=f"{name}, read from the file")
+
+
+for _field in dataclasses.fields(FrameTable):
+    setattr(StoredTable, _field.name, _stored_column(_field.name))
 
 
 def _empty(name: str, n: int) -> np.ndarray:

@@ -153,13 +153,11 @@ class SensorSteps:
 class Engine:
     """The whole method over a stream of samples (live), with every step's state kept between calls."""
 
-    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings, *,
-                 expected_s: float = 0.0) -> None:
-        """``expected_s``: how long the recording is, when known (sizes the timeline once)."""
+    def __init__(self, plan: StreamPlan, calibration: Calibration, settings: Settings) -> None:
         self.plan, self.settings = plan, settings
         self.sensors = SensorSteps(plan, settings)
         self.analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
-                                      start_s=plan.start_s, expected_frames=int(expected_s * plan.frame_rate_hz))
+                                      start_s=plan.start_s)
         self.last_part: SensorFrames | None = None  # the latest step's sensor frames (live calibration reads them)
 
     @property
@@ -280,7 +278,7 @@ def analyze_source(source: Source, *, settings: Settings | None = None,
         calibration, recheck = find_calibration(store, source, frame_rate_hz=plan.frame_rate_hz,  # body frames
                                                 settings=settings, window_s=calibration_window_s)
         analysis = FrameAnalysis(plan.sides, calibration, settings, frame_rate_hz=plan.frame_rate_hz,
-                                 start_s=plan.start_s, expected_frames=len(store), recheck_neutral=recheck)
+                                 start_s=plan.start_s, recheck_neutral=recheck)
         for part in store.parts(int(round(chunk_s * plan.frame_rate_hz))):           # the method over the frames
             analysis.process(part)
     return analysis.result(source, sensors.side_infos(source), grid_rate_hz=plan.grid_rate_hz, clock=clock,

@@ -69,3 +69,31 @@ def test_without_a_routine_the_monitor_starts_grows_sure_and_the_recording_agree
     after = offline.timeline.time_s > sure_s
     true_flexion, _ = sim.truth(offline.timeline.time_s[after], "trunk")
     assert np.sqrt(np.nanmean((offline.timeline.trunk_flexion_deg[after] - true_flexion) ** 2)) < 2.0
+
+
+def test_the_refiners_frames_wait_on_disk_and_stop_once_it_is_sure(tmp_path):
+    from processing.frame_store import FileFrameStore
+
+    sim = simulate(_scenario(1))
+    engine, _, events = _run_live(sim, tmp_path / "live.csv")
+    sure_s = next(e.time_s for e in events if e.kind == "sure")
+    refiner = engine.refiner
+    assert refiner.sure and isinstance(refiner.store, FileFrameStore)
+    # 10 Hz frames kept up to the moment it was sure (the session runs on to 160 s), none after.
+    assert 0.5 * sure_s < len(refiner.store) / engine.plan.frame_rate_hz <= sure_s + 1.0
+    assert refiner.store._handle.closed
+
+
+def test_refining_waits_longer_as_the_session_grows(tmp_path):
+    from backmon.live.calibration_refiner import CalibrationRefiner
+
+    sim = simulate(_scenario(1))
+    engine, _, _ = _run_live(sim, tmp_path / "live.csv")
+    plan, every_s = engine.plan, Settings().calibration.live_refine_every_s
+    refiner = CalibrationRefiner(plan, Settings())
+    refiner.add(engine.engine.last_part)
+    refiner.refine(plan.start_s + 60.0)  # early on: every live_refine_every_s
+    assert refiner.next_s == plan.start_s + 60.0 + every_s
+    refiner.sure = False
+    refiner.refine(plan.start_s + 8 * 3600.0)  # 8 h in: 5 % of the session so far, 24 min
+    assert refiner.next_s == pytest.approx(plan.start_s + 8 * 3600.0 + 1440.0)

@@ -170,11 +170,12 @@ def shift_blocks(hours: float, rate_hz: float):
         yield from blocks
 
 
-def run_shift(hours: float, rate_hz: float) -> None:
+def run_shift(hours: float, rate_hz: float, *, routine: bool = True) -> None:
     settings = Settings()
     warm_up(settings)
-    engine = LiveEngine(settings)
-    print(f"live engine over {hours:g} h of two sensors at {rate_hz:g} Hz, at speed; resident memory:")
+    engine = LiveEngine(settings, routine=routine)
+    how = "" if routine else ", calibrated without the routine (monitor --no-routine)"
+    print(f"live engine over {hours:g} h of two sensors at {rate_hz:g} Hz{how}, at speed; resident memory:")
     print(f"  start: {resident_mb():.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         recorder = SessionRecorder(Path(tmp) / "shift.csv", metadata=[("started_at", "bench")])
@@ -210,10 +211,12 @@ def main() -> None:
                         help="what the wearer does (--minutes applies to normal_work, continuous_work, field_day)")
     parser.add_argument("--memory-hours", type=float, default=None,
                         help="instead: a shift this long at speed, for the monitor's memory (e.g. 10)")
+    parser.add_argument("--no-routine", action="store_true",
+                        help="with --memory-hours: the engine calibrates from movement (monitor --no-routine)")
     args = parser.parse_args()
     np.seterr(all="ignore")
     if args.memory_hours is not None:
-        run_shift(args.memory_hours, args.rate_hz)
+        run_shift(args.memory_hours, args.rate_hz, routine=not args.no_routine)
     else:
         run(args.profile, args.rate_hz, args.minutes, args.feedback, args.scenario)
 
